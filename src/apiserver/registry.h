@@ -1,0 +1,116 @@
+// The REST semantics of every resource, independent of transport: metadata (uid, timestamps,
+// generation, resourceVersion), defaulting and validation, optimistic concurrency, patches,
+// subresources (status, scale), finalizers, cascading deletion, namespaces, and watch.
+//
+// Both the HTTP handler and the in-process API client call this, so a component behaves the same
+// whether it runs inside the server or apart from it. Thread-safe.
+#pragma once
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/error.h"
+#include "api/resources.h"
+#include "store/store.h"
+
+namespace sluice::apiserver {
+
+namespace json = boost::json;
+
+struct ListOptions {
+  std::string labelSelector;
+  std::string fieldSelector;
+  int64_t limit = 0;
+  std::string continueToken;
+  std::string resourceVersion;  // for watch: start after this revision; "" or "0" = now
+};
+
+enum class PatchType { Strategic, Merge, Json };
+
+struct WriteOptions {
+  bool dryRun = false;
+  std::string fieldManager;
+};
+
+struct DeleteOptions {
+  std::string propagationPolicy;  // "Background" (default), "Foreground", "Orphan"
+  std::optional<int64_t> gracePeriodSeconds;
+  std::string preconditionUid;
+  std::string preconditionResourceVersion;
+  bool dryRun = false;
+};
+
+// A hook that completes or checks objects of one kind before they are stored (IP allocation,
+// for instance). `old` is null on create. It runs under the store's write lock: keep it quick.
+using Admission = std::function<api::Status(json::object& object, const json::object* old)>;
+
+class Registry {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+  explicit Registry(store::Store& store, Clock clock = std::chrono::system_clock::now);
+
+  // Creates the namespaces every cluster has (default, kube-system, kube-public, kube-node-lease).
+  api::Status bootstrap();
+  void addAdmission(const std::string& kind, Admission admission);
+
+  api::Result<json::value> get(const api::ResourceType& type, const std::string& ns,
+                               const std::string& name, const std::string& subresource = "");
+  // A `<Kind>List` object with metadata.resourceVersion (and continue/remainingItemCount).
+  api::Result<json::value> list(const api::ResourceType& type, const std::string& ns,
+                                const ListOptions& options);
+  api::Result<json::value> create(const api::ResourceType& type, const std::string& ns,
+                                  json::value body, const WriteOptions& options = {});
+  // PUT. metadata.resourceVersion in the body, when set, must match (else Conflict).
+  api::Result<json::value> update(const api::ResourceType& type, const std::string& ns,
+                                  const std::string& name, json::value body,
+                                  const std::string& subresource = "",
+                                  const WriteOptions& options = {});
+  api::Result<json::value> patch(const api::ResourceType& type, const std::string& ns,
+                                 const std::string& name, PatchType patchType,
+                                 const json::value& patch, const std::string& subresource = "",
+                                 const WriteOptions& options = {});
+  // Returns the deleted object, or the object with deletionTimestamp set when deletion waits
+  // for finalizers.
+  api::Result<json::value> remove(const api::ResourceType& type, const std::string& ns,
+                                  const std::string& name, const DeleteOptions& options = {});
+  // Watch events for the type (in `ns`, or every namespace when empty), filtered by selectors.
+  api::Result<std::shared_ptr<store::Watch>> watch(const api::ResourceType& type,
+                                                   const std::string& ns,
+                                                   const ListOptions& options);
+
+  int64_t revision() { return store_.revision(); }
+  store::Store& store() { return store_; }
+
+  // Store keys: "/<group or core>/<plural>/<namespace>/<name>" (no namespace part for
+  // cluster-scoped types).
+  static std::string key(const api::ResourceType& type, const std::string& ns,
+                         const std::string& name);
+  static std::string prefix(const api::ResourceType& type, const std::string& ns);
+
+ private:
+  api::Status checkNamespace(const api::ResourceType& type, const std::string& ns);
+  api::Result<json::value> prepareUpdate(const api::ResourceType& type, const json::value& current,
+                                         json::value next, const std::string& subresource);
+  api::Result<json::value> finishDelete(const api::ResourceType& type, const std::string& ns,
+                                        const std::string& name, const DeleteOptions& options);
+  api::Status deleteDependents(const std::string& ns, const std::string& ownerUid,
+                               const std::string& policy);
+  api::Status orphanDependents(const std::string& ns, const std::string& ownerUid);
+  api::Status deleteNamespaceContents(const std::string& ns);
+  api::Error translate(const api::Error& e, const api::ResourceType& type, const std::string& name);
+  api::Status admit(const api::ResourceType& type, json::object& object, const json::object* old);
+
+  store::Store& store_;
+  Clock clock_;
+  std::map<std::string, std::vector<Admission>> admissions_;
+};
+
+// Builds an autoscaling/v1 Scale from a Deployment or ReplicaSet.
+json::value scaleOf(const json::value& object, const api::ResourceType& type);
+
+}  // namespace sluice::apiserver

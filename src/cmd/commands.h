@@ -1,0 +1,8 @@
+#pragma once
+
+namespace sluice::cmd {
+
+// `sluice server [--data-dir DIR] [--listen HOST:PORT]`; argv[0] is "server".
+int runServer(int argc, char** argv);
+
+}  // namespace sluice::cmd

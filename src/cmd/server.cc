@@ -1,0 +1,194 @@
+// `sluice server`: wires the store, the API server and (later) controllers, node agent and proxy
+// together. This is the one place components meet.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <string>
+
+#include "apiserver/handler.h"
+#include "apiserver/http_server.h"
+#include "apiserver/registry.h"
+#include "apiserver/tls.h"
+#include "client/kubeconfig.h"
+#include "cmd/commands.h"
+#include "store/store.h"
+
+namespace sluice::cmd {
+
+namespace {
+
+const char* kUsage =
+    "Usage: sluice server [--data-dir DIR] [--listen HOST:PORT]\n"
+    "\n"
+    "Runs a single-machine Kubernetes-compatible cluster.\n"
+    "\n"
+    "Options:\n"
+    "  --data-dir DIR      where state, the admin token and the kubeconfig live\n"
+    "                      (default $XDG_DATA_HOME/sluice, else ~/.local/share/sluice)\n"
+    "  --listen HOST:PORT  the API server's address (default 127.0.0.1:6443; port 0 picks one)\n";
+
+struct ServerFlags {
+  std::string dataDir;
+  std::string host = "127.0.0.1";
+  int port = 6443;
+};
+
+bool takeValue(int& i, int argc, char** argv, std::string_view name, std::string& out) {
+  std::string_view arg = argv[i];
+  if (arg == name) {
+    if (i + 1 >= argc) {
+      std::cerr << "error: flag needs an argument: " << name << "\n";
+      std::exit(2);
+    }
+    out = argv[++i];
+    return true;
+  }
+  if (arg.size() > name.size() && arg.substr(0, name.size()) == name && arg[name.size()] == '=') {
+    out = std::string(arg.substr(name.size() + 1));
+    return true;
+  }
+  return false;
+}
+
+int parseFlags(int argc, char** argv, ServerFlags& flags) {
+  for (int i = 1; i < argc; ++i) {
+    std::string v;
+    if (takeValue(i, argc, argv, "--data-dir", v)) {
+      flags.dataDir = v;
+    } else if (takeValue(i, argc, argv, "--listen", v)) {
+      auto colon = v.rfind(':');
+      if (colon == std::string::npos) {
+        std::cerr << "error: --listen " << v << ": want HOST:PORT\n";
+        return 2;
+      }
+      flags.host = v.substr(0, colon);
+      if (flags.host.size() > 2 && flags.host.front() == '[')
+        flags.host = flags.host.substr(1, flags.host.size() - 2);
+      char* end = nullptr;
+      long port = std::strtol(v.c_str() + colon + 1, &end, 10);
+      if (*end != '\0' || port < 0 || port > 65535 || colon + 1 == v.size()) {
+        std::cerr << "error: --listen " << v << ": invalid port\n";
+        return 2;
+      }
+      flags.port = static_cast<int>(port);
+    } else if (std::string_view(argv[i]) == "-h" || std::string_view(argv[i]) == "--help") {
+      std::cout << kUsage;
+      return 1;
+    } else {
+      std::cerr << "error: unknown flag: " << argv[i] << "\n" << kUsage;
+      return 2;
+    }
+  }
+  if (flags.dataDir.empty()) flags.dataDir = client::defaultDataDir();
+  return 0;
+}
+
+bool makeDirs(const std::string& path) {
+  std::string cur;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || path[i] == '/') {
+      if (!cur.empty() && ::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) return false;
+    }
+    if (i < path.size()) cur += path[i];
+  }
+  return true;
+}
+
+// The admin token: generated on first start, kept in DIR/token (0600).
+api::Result<std::string> adminToken(const std::string& dir) {
+  std::string path = dir + "/token";
+  std::ifstream in(path);
+  std::string token;
+  if (in && std::getline(in, token) && !token.empty()) return token;
+  std::random_device rd;
+  static const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 40; ++i) token += hex[rd() % 16];
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return api::Error::internal("cannot write " + tmp + ": " + std::strerror(errno));
+    out << token << "\n";
+  }
+  ::chmod(tmp.c_str(), 0600);
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return api::Error::internal("cannot write " + path + ": " + std::strerror(errno));
+  return token;
+}
+
+}  // namespace
+
+int runServer(int argc, char** argv) {
+  ServerFlags flags;
+  if (int rc = parseFlags(argc, argv, flags); rc != 0) return rc == 1 ? 0 : rc;
+
+  // Block the stop signals before any thread starts, so only sigwait below sees them.
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGTERM);
+  sigaddset(&stopSignals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (!makeDirs(flags.dataDir)) {
+    std::cerr << "error: cannot create data dir " << flags.dataDir << ": " << std::strerror(errno)
+              << "\n";
+    return 1;
+  }
+  auto token = adminToken(flags.dataDir);
+  if (!token) {
+    std::cerr << "error: " << token.error().message << "\n";
+    return 1;
+  }
+  auto store = store::openSqliteStore(flags.dataDir + "/state.db");
+  if (!store) {
+    std::cerr << "error: " << store.error().message << "\n";
+    return 1;
+  }
+  apiserver::Registry registry(**store);
+  if (auto st = registry.bootstrap(); !st) {
+    std::cerr << "error: " << st.error().message << "\n";
+    return 1;
+  }
+
+  apiserver::Handler::Options handlerOptions;
+  handlerOptions.token = *token;
+  apiserver::Handler handler(registry, handlerOptions);
+  auto tls = apiserver::loadOrCreateTlsIdentity(flags.dataDir, {flags.host});
+  if (!tls) {
+    std::cerr << "error: " << tls.error().message << "\n";
+    return 1;
+  }
+  apiserver::HttpServer::Options httpOptions;
+  httpOptions.tlsCertPem = tls->certPem;
+  httpOptions.tlsKeyPem = tls->keyPem;
+  httpOptions.address = flags.host;
+  httpOptions.port = static_cast<uint16_t>(flags.port);
+  apiserver::HttpServer http(handler, httpOptions);
+  if (auto st = http.start(); !st) {
+    std::cerr << "error: " << st.error().message << "\n";
+    return 1;
+  }
+  std::string hostPart = flags.host.find(':') != std::string::npos ? "[" + flags.host + "]" : flags.host;
+  std::string server = "https://" + hostPart + ":" + std::to_string(http.port());
+  std::string kubeconfig = flags.dataDir + "/kubeconfig";
+  if (auto st = client::writeKubeconfig(kubeconfig, server, *token, tls->caCertPem); !st) {
+    std::cerr << "error: " << st.error().message << "\n";
+    return 1;
+  }
+  std::cerr << "sluice server listening on " << server << " (TLS; plain HTTP too)\n"
+            << "kubeconfig: " << kubeconfig << "\n";
+
+  int sig = 0;
+  sigwait(&stopSignals, &sig);
+  std::cerr << "sluice server: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
+  http.stop();
+  return 0;
+}
+
+}  // namespace sluice::cmd

@@ -1,0 +1,105 @@
+// Test harness for integration tests: runs the real `sluice` binary (server and CLI), real
+// kubectl binaries and curl, in temp dirs on loopback, and stops everything it starts.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::testing {
+
+struct ProcessResult {
+  int exitCode = -1;  // -1 when killed by the timeout
+  std::string out;
+  std::string err;
+};
+
+// Runs argv to completion (killed after `timeout`), feeding `input` on stdin.
+ProcessResult run(const std::vector<std::string>& argv, const std::string& input = "",
+                  std::chrono::seconds timeout = std::chrono::seconds(60));
+
+// A process running in the background with its output collected; killed on destruction.
+class Background {
+ public:
+  explicit Background(const std::vector<std::string>& argv);
+  ~Background();
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+  // What it printed so far.
+  std::string out();
+  std::string err();
+  void signal(int sig);
+  // Waits for exit; returns the exit status (or -1 on timeout).
+  int wait(std::chrono::seconds timeout);
+  int pid() const { return pid_; }
+
+ private:
+  void pump(int timeoutMs);
+  int pid_ = -1;
+  int outFd_ = -1, errFd_ = -1;
+  std::string out_, err_;
+  bool exited_ = false;
+  int status_ = -1;
+};
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Polls `condition` until it holds or `timeout` passes; no fixed sleeps.
+bool waitFor(const std::function<bool()>& condition,
+             std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+std::string readFile(const std::string& path);
+void writeFile(const std::string& path, const std::string& text);
+
+// A `sluice server` in a temp data dir on 127.0.0.1 with a free port.
+class Server {
+ public:
+  explicit Server(const std::string& dataDir = "");
+  ~Server();
+  // Starts (or restarts) the server and waits for its kubeconfig.
+  void start();
+  void stop();  // SIGTERM and wait
+  void kill();  // SIGKILL and wait
+  const std::string& dataDir() const { return dataDir_; }
+  std::string kubeconfig() const { return dataDir_ + "/kubeconfig"; }
+  std::string url() const { return url_; }
+  std::string token() const;
+  Background* process() { return process_.get(); }
+
+  // `sluice --kubeconfig K args...`
+  ProcessResult sluice(const std::vector<std::string>& args, const std::string& input = "");
+  // A real kubectl of the given minor version ("1.33"); nullopt when not installed.
+  std::optional<ProcessResult> kubectl(const std::string& version,
+                                       const std::vector<std::string>& args,
+                                       const std::string& input = "");
+  // curl against the API with the admin token: returns {status, body}.
+  std::pair<int, std::string> curl(const std::string& method, const std::string& path,
+                                   const std::string& body = "",
+                                   const std::string& contentType = "application/json",
+                                   bool withToken = true);
+
+ private:
+  std::optional<TempDir> ownDir_;
+  std::string dataDir_;
+  std::string url_;
+  std::string cacheDir_;
+  std::unique_ptr<Background> process_;
+};
+
+std::string sluiceBinary();
+std::string sourceDir();
+// Path of kubectl.1.NN, or "" when not installed.
+std::string kubectlBinary(const std::string& version);
+
+}  // namespace sluice::testing
