@@ -5,12 +5,8 @@ namespace sluice::api {
 namespace json = boost::json;
 
 json::object Error::toStatus() const {
-  json::object status{{"kind", "Status"},
-                      {"apiVersion", "v1"},
-                      {"metadata", json::object{}},
-                      {"status", "Failure"},
-                      {"message", message},
-                      {"reason", reason}};
+  json::object status{{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", json::object{}},
+                      {"status", "Failure"}, {"message", message}, {"reason", reason}};
   json::object details;
   if (!name.empty()) details["name"] = name;
   if (!group.empty()) details["group"] = group;
@@ -45,7 +41,8 @@ Error Error::fromStatus(const json::value& v, int httpCode) {
   };
   e.reason = str(*o, "reason");
   e.message = str(*o, "message");
-  if (auto* c = o->if_contains("code"); c && c->is_int64()) e.code = static_cast<int>(c->as_int64());
+  if (auto* c = o->if_contains("code"); c && c->is_int64())
+    e.code = static_cast<int>(c->as_int64());
   if (auto* d = o->if_contains("details"); d && d->is_object()) {
     const auto& details = d->as_object();
     e.name = str(details, "name");
@@ -54,8 +51,8 @@ Error Error::fromStatus(const json::value& v, int httpCode) {
     if (auto* cs = details.if_contains("causes"); cs && cs->is_array()) {
       for (const auto& c : cs->as_array()) {
         if (!c.is_object()) continue;
-        e.causes.push_back(
-            {str(c.as_object(), "reason"), str(c.as_object(), "message"), str(c.as_object(), "field")});
+        e.causes.push_back({str(c.as_object(), "reason"), str(c.as_object(), "message"),
+                            str(c.as_object(), "field")});
       }
     }
   }
@@ -138,9 +135,10 @@ Error Error::unsupportedMediaType(std::string contentType) {
   Error e;
   e.code = 415;
   e.reason = "UnsupportedMediaType";
-  e.message = "the body of the request was in an unknown format - accepted media types include: "
-              "application/json, application/yaml, application/strategic-merge-patch+json, "
-              "application/merge-patch+json, application/json-patch+json";
+  e.message =
+      "the body of the request was in an unknown format - accepted media types include: "
+      "application/json, application/yaml, application/strategic-merge-patch+json, "
+      "application/merge-patch+json, application/json-patch+json";
   if (!contentType.empty()) e.message += " (got " + contentType + ")";
   return e;
 }
@@ -172,8 +170,8 @@ Error Error::invalid(const std::string& kind, const std::string& group, const st
   std::string list;
   for (size_t i = 0; i < causes.size(); ++i) {
     if (i) list += ", ";
-    list += causes[i].field.empty() ? causes[i].message
-                                    : causes[i].field + ": " + causes[i].message;
+    list +=
+        causes[i].field.empty() ? causes[i].message : causes[i].field + ": " + causes[i].message;
   }
   e.message = "The " + kind + " \"" + name + "\" is invalid: ";
   e.message += causes.size() > 1 ? "[" + list + "]" : list;

@@ -25,8 +25,12 @@ V* findImpl(V& v, std::string_view path) {
 }
 }  // namespace
 
-const json::value* find(const json::value& v, std::string_view path) { return findImpl(v, path); }
-json::value* find(json::value& v, std::string_view path) { return findImpl(v, path); }
+const json::value* find(const json::value& v, std::string_view path) {
+  return findImpl(v, path);
+}
+json::value* find(json::value& v, std::string_view path) {
+  return findImpl(v, path);
+}
 
 std::string getString(const json::value& v, std::string_view path, std::string_view fallback) {
   const auto* p = find(v, path);
@@ -87,8 +91,7 @@ bool parseTimestamp(std::string_view text, std::chrono::system_clock::time_point
   int y, mo, d, h, mi, s;
   char rest[64] = {0};
   std::string copy(text.substr(0, 60));
-  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%63s", &y, &mo, &d, &h, &mi, &s, rest) <
-      6)
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%63s", &y, &mo, &d, &h, &mi, &s, rest) < 6)
     return false;
   std::tm tm{};
   tm.tm_year = y - 1900;

@@ -27,10 +27,18 @@ bool getBool(const json::value& v, std::string_view dottedPath, bool fallback = 
 json::object& ensureObject(json::value& v, std::string_view dottedPath);
 
 // metadata accessors.
-inline std::string nameOf(const json::value& o) { return getString(o, "metadata.name"); }
-inline std::string namespaceOf(const json::value& o) { return getString(o, "metadata.namespace"); }
-inline std::string uidOf(const json::value& o) { return getString(o, "metadata.uid"); }
-inline std::string kindOf(const json::value& o) { return getString(o, "kind"); }
+inline std::string nameOf(const json::value& o) {
+  return getString(o, "metadata.name");
+}
+inline std::string namespaceOf(const json::value& o) {
+  return getString(o, "metadata.namespace");
+}
+inline std::string uidOf(const json::value& o) {
+  return getString(o, "metadata.uid");
+}
+inline std::string kindOf(const json::value& o) {
+  return getString(o, "kind");
+}
 int64_t resourceVersionOf(const json::value& o);  // 0 when absent or malformed
 
 // RFC 3339 timestamps as Kubernetes writes them ("2026-11-27T04:08:19Z").

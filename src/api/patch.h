@@ -24,8 +24,8 @@ Result<boost::json::value> applyJsonPatch(const boost::json::value& target,
 // EndpointSlice): lists with a merge key (containers/env/volumes/imagePullSecrets by name,
 // container ports by containerPort, service ports by port, volumeMounts by mountPath, conditions
 // by type, ...) merge element-wise; other lists replace. Supports null-deletes, `$patch:
-// delete|replace|merge`, `$setElementOrder/<list>`, `$retainKeys`, `$deleteFromPrimitiveList/<list>`.
-// An unknown kind falls back to JSON merge patch semantics.
+// delete|replace|merge`, `$setElementOrder/<list>`, `$retainKeys`,
+// `$deleteFromPrimitiveList/<list>`. An unknown kind falls back to JSON merge patch semantics.
 Result<boost::json::value> applyStrategicMergePatch(const boost::json::value& original,
                                                     const boost::json::value& patch,
                                                     std::string_view kind);

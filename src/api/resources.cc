@@ -9,16 +9,37 @@ const std::vector<ResourceType>& resourceTypes() {
   static const std::vector<ResourceType> types = {
       {"", "v1", "Pod", "pods", "pod", {"po"}, {"all"}, true, {"status", "log"}},
       {"", "v1", "Service", "services", "service", {"svc"}, {"all"}, true, {"status"}},
-      {"apps", "v1", "Deployment", "deployments", "deployment", {"deploy"}, {"all"}, true,
+      {"apps",
+       "v1",
+       "Deployment",
+       "deployments",
+       "deployment",
+       {"deploy"},
+       {"all"},
+       true,
        {"status", "scale"}},
-      {"apps", "v1", "ReplicaSet", "replicasets", "replicaset", {"rs"}, {"all"}, true,
+      {"apps",
+       "v1",
+       "ReplicaSet",
+       "replicasets",
+       "replicaset",
+       {"rs"},
+       {"all"},
+       true,
        {"status", "scale"}},
       {"", "v1", "Namespace", "namespaces", "namespace", {"ns"}, {}, false, {"status"}},
       {"", "v1", "Endpoints", "endpoints", "endpoints", {"ep"}, {}, true, {}},
       {"", "v1", "Event", "events", "event", {"ev"}, {}, true, {}},
       {"", "v1", "Node", "nodes", "node", {"no"}, {}, false, {"status"}},
-      {"discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", {}, {},
-       true, {}},
+      {"discovery.k8s.io",
+       "v1",
+       "EndpointSlice",
+       "endpointslices",
+       "endpointslice",
+       {},
+       {},
+       true,
+       {}},
   };
   return types;
 }
@@ -26,7 +47,8 @@ const std::vector<ResourceType>& resourceTypes() {
 namespace {
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 }  // namespace

@@ -9,11 +9,11 @@
 namespace sluice::api {
 
 struct ResourceType {
-  std::string group;    // "" for the core group, "apps", "discovery.k8s.io"
-  std::string version;  // "v1"
-  std::string kind;     // "Deployment"
-  std::string plural;   // "deployments"
-  std::string singular; // "deployment"
+  std::string group;     // "" for the core group, "apps", "discovery.k8s.io"
+  std::string version;   // "v1"
+  std::string kind;      // "Deployment"
+  std::string plural;    // "deployments"
+  std::string singular;  // "deployment"
   std::vector<std::string> shortNames;
   std::vector<std::string> categories;  // "all"
   bool namespaced = true;
@@ -23,7 +23,9 @@ struct ResourceType {
   // "deployments.apps" or "pods": how Kubernetes names the resource in messages.
   std::string groupResource() const { return group.empty() ? plural : plural + "." + group; }
   // "/apis/apps/v1" or "/api/v1".
-  std::string apiPrefix() const { return group.empty() ? "/api/" + version : "/apis/" + apiVersion(); }
+  std::string apiPrefix() const {
+    return group.empty() ? "/api/" + version : "/apis/" + apiVersion();
+  }
 };
 
 // All built-in types, in discovery order (pods, services, deployments, replicasets is also the

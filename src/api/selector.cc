@@ -197,7 +197,6 @@ std::vector<std::string> requirementValueErrors(const Requirement& r) {
 //   values      := VALUE | "(" VALUE [ "," VALUE ]* ")"
 
 enum class Tok {
-  Error,
   End,
   ClosedPar,
   Comma,
@@ -248,25 +247,10 @@ std::vector<Token> lex(std::string_view text) {
       return out;
     }
     if (isSpecialSymbol(text[i])) {
-      // The longest run of symbols that still forms a token: "!=" rather than "!" then "=".
-      std::string buffer;
-      std::optional<Token> last;
-      while (i < text.size() && isSpecialSymbol(text[i])) {
-        buffer += text[i];
-        if (auto t = symbolToken(buffer)) {
-          last = Token{*t, buffer};
-          ++i;
-        } else {
-          if (!last) ++i;
-          break;
-        }
-      }
-      if (!last) {
-        out.push_back({Tok::Error, "error expected: keyword found '" + buffer + "'"});
-        out.push_back({Tok::End, ""});
-        return out;
-      }
-      out.push_back(*last);
+      // Every symbol is a token on its own; take the longest run that still is one ("!=", "==").
+      std::string symbol(1, text[i++]);
+      while (i < text.size() && symbolToken(symbol + text[i])) symbol += text[i++];
+      out.push_back({*symbolToken(symbol), symbol});
       continue;
     }
     size_t start = i;

@@ -1,5 +1,7 @@
 #include "api/yaml.h"
 
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <utility>
 #include <variant>
 
@@ -344,7 +347,7 @@ std::optional<std::string> integralText(double v) {
 }
 
 // =============================================================================================
-// UTF-8 helpers.
+// UTF-8 decoding and encoding.
 
 // Decodes one code point at s[i]; invalid sequences decode as U+FFFD of width 1.
 char32_t decodeUtf8(std::string_view s, size_t i, size_t& width) {
@@ -1043,7 +1046,7 @@ class Converter {
 
  private:
   static constexpr int kMaxDepth = 1000;
-  static constexpr size_t kMaxNodes = 10'000'000;
+  static constexpr size_t kMaxNodes = 1'000'000;
 
   static int lineOf(const YAML::Node& node) {
     int line = node.Mark().line;
@@ -1215,7 +1218,9 @@ int lineAtOffset(std::string_view text, size_t offset) {
 // text is not JSON, so that it is read as YAML (of which JSON is a subset) instead.
 std::optional<std::vector<Document>> parseJsonStream(std::string_view text) {
   std::vector<Document> docs;
-  json::stream_parser parser;
+  json::parse_options options;
+  options.max_depth = 1000;  // the default of 32 is too shallow for some CRD schemas
+  json::stream_parser parser({}, options);
   size_t pos = 0;
   auto skipSpace = [&] {
     while (pos < text.size() &&
@@ -1237,10 +1242,47 @@ std::optional<std::vector<Document>> parseJsonStream(std::string_view text) {
   return docs;
 }
 
+// yaml-cpp 0.7 does not consume a stray token at the top of a document (`,` in ", a" or after
+// "[a]"): it reports an empty document and starts the next one at the same token, forever, so
+// YAML::LoadAll never returns. This pass walks the events first and stops a stream whose next
+// document starts where the previous one did.
+class ProgressCheck : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (started_ && mark.pos == last_.pos) {
+      throw YAML::ParserException(mark, "did not find expected node content");
+    }
+    started_ = true;
+    last_ = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  bool started_ = false;
+  YAML::Mark last_;
+};
+
 std::variant<std::vector<Document>, Problem> parseYamlStream(std::string_view text) {
   std::optional<std::vector<YAML::Node>> nodes;
   try {
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    ProgressCheck check;
+    while (parser.HandleNextDocument(check)) {
+    }
     nodes.emplace(YAML::LoadAll(std::string(text)));
+  } catch (const YAML::DeepRecursion& e) {  // its own message is a misleading "bad file"
+    return Problem{e.mark.line >= 0 ? e.mark.line + 1 : 0, "exceeded max depth of nesting", {}};
   } catch (const YAML::Exception& e) {
     return Problem{e.mark.line >= 0 ? e.mark.line + 1 : 0, goYamlMessage(e.msg),
                    findPlaceholder(text)};
@@ -1387,6 +1429,8 @@ Result<json::value> parseYamlDocument(std::string_view text) {
   auto parsed = parseStream(text);
   if (auto* problem = std::get_if<Problem>(&parsed)) return Error::badRequest(describe(*problem));
   auto& docs = std::get<std::vector<Document>>(parsed);
+  // Empty documents around the one with content ("---\nkind: A\n---\n") do not count.
+  std::erase_if(docs, [](const Document& d) { return d.value.is_null(); });
   if (docs.empty()) return json::value(nullptr);
   if (docs.size() > 1) {
     return Error::badRequest("expected a single YAML or JSON document, found " +

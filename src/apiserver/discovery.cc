@@ -45,10 +45,10 @@ json::object aggregatedGroup(const std::string& group, bool v2) {
     version = t.version;
     json::array subs;
     for (const auto& s : t.subresources) {
-      subs.push_back(json::object{{"subresource", s},
-                                  {"responseKind", subresourceKind(t, s)},
-                                  {"verbs", s == "log" ? json::array{"get"}
-                                                       : json::array{"get", "patch", "update"}}});
+      subs.push_back(json::object{
+          {"subresource", s},
+          {"responseKind", subresourceKind(t, s)},
+          {"verbs", s == "log" ? json::array{"get"} : json::array{"get", "patch", "update"}}});
     }
     json::object r{{"resource", t.plural},
                    {"responseKind",
@@ -63,11 +63,10 @@ json::object aggregatedGroup(const std::string& group, bool v2) {
   }
   json::object meta{{"creationTimestamp", nullptr}};
   if (!group.empty()) meta["name"] = group;
-  return json::object{
-      {"metadata", std::move(meta)},
-      {"versions", json::array{json::object{{"version", version},
-                                            {"resources", std::move(resources)},
-                                            {"freshness", "Current"}}}}};
+  return json::object{{"metadata", std::move(meta)},
+                      {"versions", json::array{json::object{{"version", version},
+                                                            {"resources", std::move(resources)},
+                                                            {"freshness", "Current"}}}}};
 }
 
 }  // namespace
@@ -116,9 +115,9 @@ DiscoveryDocument discoveryRoot(bool core, const std::string& accept,
     if (group.empty()) continue;
     groups.push_back(*discoveryGroup(group));
   }
-  return {"application/json", json::object{{"kind", "APIGroupList"},
-                                           {"apiVersion", "v1"},
-                                           {"groups", std::move(groups)}}};
+  return {
+      "application/json",
+      json::object{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", std::move(groups)}}};
 }
 
 std::optional<json::value> discoveryGroup(const std::string& group) {
@@ -139,20 +138,22 @@ std::optional<json::value> discoveryResources(const std::string& group,
   json::array resources;
   for (const auto& t : api::resourceTypes()) {
     if (t.group != group || t.version != version) continue;
-    json::object r{{"name", t.plural},       {"singularName", t.singular},
-                   {"namespaced", t.namespaced}, {"kind", t.kind},
+    json::object r{{"name", t.plural},
+                   {"singularName", t.singular},
+                   {"namespaced", t.namespaced},
+                   {"kind", t.kind},
                    {"verbs", kVerbs}};
     if (!t.shortNames.empty()) r["shortNames"] = strings(t.shortNames);
     if (!t.categories.empty()) r["categories"] = strings(t.categories);
     resources.push_back(std::move(r));
     for (const auto& s : t.subresources) {
       auto kind = subresourceKind(t, s);
-      json::object sr{{"name", t.plural + "/" + s},
-                      {"singularName", ""},
-                      {"namespaced", t.namespaced},
-                      {"kind", kind["kind"]},
-                      {"verbs", s == "log" ? json::array{"get"}
-                                           : json::array{"get", "patch", "update"}}};
+      json::object sr{
+          {"name", t.plural + "/" + s},
+          {"singularName", ""},
+          {"namespaced", t.namespaced},
+          {"kind", kind["kind"]},
+          {"verbs", s == "log" ? json::array{"get"} : json::array{"get", "patch", "update"}}};
       if (s == "scale") {
         sr["group"] = "autoscaling";
         sr["version"] = "v1";
@@ -183,14 +184,14 @@ std::optional<json::value> openApiV3Document(const std::string& relative) {
   for (const auto& t : api::resourceTypes()) {
     std::string rel = t.group.empty() ? "api/" + t.version : "apis/" + t.group + "/" + t.version;
     if (rel != relative) continue;
-    std::string path = "/" + rel + (t.namespaced ? "/namespaces/{namespace}/" : "/") + t.plural +
-                       "/{name}";
+    std::string path =
+        "/" + rel + (t.namespaced ? "/namespaces/{namespace}/" : "/") + t.plural + "/{name}";
     paths[path] = json::object{
         {"patch",
          json::object{{"x-kubernetes-group-version-kind",
                        json::object{{"group", t.group}, {"version", t.version}, {"kind", t.kind}}},
-                      {"parameters", json::array{json::object{{"name", "fieldValidation"},
-                                                              {"in", "query"}}}}}}};
+                      {"parameters",
+                       json::array{json::object{{"name", "fieldValidation"}, {"in", "query"}}}}}}};
   }
   if (paths.empty()) return std::nullopt;
   return json::object{{"openapi", "3.0.0"},

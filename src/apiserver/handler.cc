@@ -19,7 +19,9 @@ Response jsonResponse(int status, const json::value& body) {
   return r;
 }
 
-Response errorResponse(const Error& error) { return jsonResponse(error.code, error.toStatus()); }
+Response errorResponse(const Error& error) {
+  return jsonResponse(error.code, error.toStatus());
+}
 
 namespace {
 
@@ -61,8 +63,7 @@ api::Result<json::value> parseBody(const Request& req) {
   }
   boost::system::error_code ec;
   auto v = json::parse(req.body, ec);
-  if (ec)
-    return Error::badRequest("the request body is not valid JSON: " + ec.message());
+  if (ec) return Error::badRequest("the request body is not valid JSON: " + ec.message());
   return v;
 }
 
@@ -85,8 +86,8 @@ void Handler::addPath(const std::string& path, std::function<Response(const Requ
 Response Handler::handle(const Request& request) {
   auto parsed = boost::urls::parse_origin_form(request.target);
   std::string path = parsed ? std::string(parsed->path()) : request.target;
-  bool anonymousOk = path == "/healthz" || path == "/readyz" || path == "/livez" ||
-                     path == "/version";
+  bool anonymousOk =
+      path == "/healthz" || path == "/readyz" || path == "/livez" || path == "/version";
   if (!options_.token.empty() && !anonymousOk) {
     if (request.header("authorization") != "Bearer " + options_.token)
       return errorResponse(Error::unauthorized());
@@ -229,9 +230,9 @@ Response Handler::resource(const Request& request, const ResourcePath& rp,
       if (!watch) {
         if (watch.error().code != 410) return errorResponse(watch.error());
         // Like the API server: a 200 stream carrying one ERROR event, so clients re-list.
-        stream->initial = json::serialize(json::object{
-                              {"type", "ERROR"}, {"object", watch.error().toStatus()}}) +
-                          "\n";
+        stream->initial =
+            json::serialize(json::object{{"type", "ERROR"}, {"object", watch.error().toStatus()}}) +
+            "\n";
       } else {
         stream->watch = *watch;
       }
@@ -244,8 +245,8 @@ Response Handler::resource(const Request& request, const ResourcePath& rp,
                                                                   : "BOOKMARK";
         json::object ev{{"type", name}};
         if (table) {
-          ev["object"] = toTable(type, {e.object.value.get()}, std::to_string(e.object.rv), *first,
-                                 clock());
+          ev["object"] =
+              toTable(type, {e.object.value.get()}, std::to_string(e.object.rv), *first, clock());
           *first = false;
         } else {
           ev["object"] = *e.object.value;
@@ -260,9 +261,9 @@ Response Handler::resource(const Request& request, const ResourcePath& rp,
                      {"type", "BOOKMARK"},
                      {"object", json::object{{"kind", type.kind},
                                              {"apiVersion", type.apiVersion()},
-                                             {"metadata", json::object{{"resourceVersion",
-                                                                        std::to_string(
-                                                                            reg->revision())}}}}}}) +
+                                             {"metadata",
+                                              json::object{{"resourceVersion",
+                                                            std::to_string(reg->revision())}}}}}}) +
                  "\n";
         };
       }
@@ -276,8 +277,8 @@ Response Handler::resource(const Request& request, const ResourcePath& rp,
       if (wantsTable(request)) {
         std::vector<const json::value*> items;
         for (const auto& i : list->at("items").as_array()) items.push_back(&i);
-        auto table = toTable(type, items, api::getString(*list, "metadata.resourceVersion"), true,
-                             now);
+        auto table =
+            toTable(type, items, api::getString(*list, "metadata.resourceVersion"), true, now);
         if (auto* c = api::find(*list, "metadata.continue"))
           table["metadata"].as_object()["continue"] = *c;
         Response r = jsonResponse(200, table);
@@ -296,8 +297,9 @@ Response Handler::resource(const Request& request, const ResourcePath& rp,
       if (!created) return errorResponse(created.error());
       return jsonResponse(201, *created);
     }
-    return errorResponse(Error::methodNotAllowed("the server does not allow this method on the "
-                                                 "requested resource"));
+    return errorResponse(
+        Error::methodNotAllowed("the server does not allow this method on the "
+                                "requested resource"));
   }
 
   // One object.
@@ -365,15 +367,15 @@ Response Handler::resource(const Request& request, const ResourcePath& rp,
     if (!removed) return errorResponse(removed.error());
     if (type.kind == "Pod" || api::find(*removed, "metadata.deletionTimestamp"))
       return jsonResponse(200, *removed);
-    return jsonResponse(
-        200, json::object{{"kind", "Status"},
-                          {"apiVersion", "v1"},
-                          {"metadata", json::object{}},
-                          {"status", "Success"},
-                          {"details", json::object{{"name", rp.name},
-                                                   {"group", type.group},
-                                                   {"kind", type.plural},
-                                                   {"uid", api::uidOf(*removed)}}}});
+    return jsonResponse(200,
+                        json::object{{"kind", "Status"},
+                                     {"apiVersion", "v1"},
+                                     {"metadata", json::object{}},
+                                     {"status", "Success"},
+                                     {"details", json::object{{"name", rp.name},
+                                                              {"group", type.group},
+                                                              {"kind", type.plural},
+                                                              {"uid", api::uidOf(*removed)}}}});
   }
   return errorResponse(
       Error::methodNotAllowed("the server does not allow this method on the requested resource"));

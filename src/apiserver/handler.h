@@ -14,8 +14,8 @@
 namespace sluice::apiserver {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // path and query, as sent: "/api/v1/pods?limit=500"
+  std::string method;                          // "GET", "POST", ...
+  std::string target;                          // path and query, as sent: "/api/v1/pods?limit=500"
   std::map<std::string, std::string> headers;  // keys lower-case
   std::string body;
 

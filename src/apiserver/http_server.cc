@@ -63,17 +63,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_.emplace();
     parser_->body_limit(options_.bodyLimit);
     lowest().expires_after(options_.idleTimeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                       self->onRequest(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->onRequest(ec); });
   }
 
   void onRequest(beast::error_code ec) {
     if (ec == http::error::body_limit) {
-      Response r = errorResponse(api::Error::tooLarge(
-          "the request body is larger than the limit of " +
-          std::to_string(options_.bodyLimit) + " bytes"));
+      Response r =
+          errorResponse(api::Error::tooLarge("the request body is larger than the limit of " +
+                                             std::to_string(options_.bodyLimit) + " bytes"));
       keepAlive_ = false;
       writeResponse(std::move(r));
       return;
@@ -142,9 +141,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     };
     // Detect the client going away: it sends nothing more on a stream connection.
     stream_.async_read_some(net::buffer(sink_),
-                                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                                       if (ec) self->finishStream();
-                                     });
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) self->finishStream();
+                            });
     if (watch_) {
       pending_ += watch_->initial;
       if (!watch_->watch) ended_ = true;
@@ -315,7 +314,9 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(Handler& handler, Options options)
     : impl_(std::make_unique<Impl>(handler, std::move(options))) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 api::Status HttpServer::start() {
   if (!impl_->options.tlsCertPem.empty()) {

@@ -16,7 +16,7 @@ class HttpServer {
  public:
   struct Options {
     std::string address = "127.0.0.1";
-    uint16_t port = 6443;  // 0 picks a free port
+    uint16_t port = 6443;                // 0 picks a free port
     size_t bodyLimit = 3 * 1024 * 1024;  // the Kubernetes API server's limit
     size_t threads = 2;
     std::chrono::seconds idleTimeout{600};  // a connection silent this long is closed

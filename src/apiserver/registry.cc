@@ -39,8 +39,8 @@ Result<store::Filter> makeFilter(const ResourceType& type, const ListOptions& op
   auto fields = api::FieldSelector::parse(options.fieldSelector, type.kind);
   if (!fields) return fields.error();
   if (labels->empty() && fields->empty()) return store::Filter{};
-  return store::Filter{[labels = std::move(*labels), fields = std::move(*fields)](
-                           const json::value& object) {
+  return store::Filter{[labels = std::move(*labels),
+                        fields = std::move(*fields)](const json::value& object) {
     if (!labels.empty() && !labels.matches(api::labelsFrom(api::find(object, "metadata.labels"))))
       return false;
     return fields.empty() || fields.matches(object);
@@ -51,8 +51,7 @@ Result<int64_t> parseResourceVersion(const std::string& text) {
   if (text.empty()) return int64_t{0};
   int64_t rv = 0;
   for (char c : text) {
-    if (c < '0' || c > '9')
-      return Error::badRequest("invalid resource version \"" + text + "\"");
+    if (c < '0' || c > '9') return Error::badRequest("invalid resource version \"" + text + "\"");
     rv = rv * 10 + (c - '0');
   }
   return rv;
@@ -63,10 +62,9 @@ api::Status checkTypeMeta(json::object& body, const ResourceType& type) {
   auto apiVersion = body.if_contains("apiVersion");
   auto kind = body.if_contains("kind");
   if (apiVersion && apiVersion->is_string() && apiVersion->as_string() != type.apiVersion()) {
-    return Error::badRequest("the API version in the data (" +
-                             std::string(apiVersion->as_string()) +
-                             ") does not match the expected API version (" + type.apiVersion() +
-                             ")");
+    return Error::badRequest(
+        "the API version in the data (" + std::string(apiVersion->as_string()) +
+        ") does not match the expected API version (" + type.apiVersion() + ")");
   }
   if (kind && kind->is_string() && kind->as_string() != type.kind) {
     return Error::badRequest("the kind in the data (" + std::string(kind->as_string()) +
@@ -87,8 +85,8 @@ std::string Registry::key(const ResourceType& type, const std::string& ns,
 }
 
 std::string Registry::prefix(const ResourceType& type, const std::string& ns) {
-  std::string p = "/" + (type.group.empty() ? std::string("core") : type.group) + "/" +
-                  type.plural + "/";
+  std::string p =
+      "/" + (type.group.empty() ? std::string("core") : type.group) + "/" + type.plural + "/";
   if (type.namespaced && !ns.empty()) p += ns + "/";
   return p;
 }
@@ -98,8 +96,8 @@ api::Status Registry::bootstrap() {
   for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     auto existing = store_.get(key(*nsType, "", name));
     if (existing) continue;
-    json::object ns{{"apiVersion", "v1"}, {"kind", "Namespace"},
-                    {"metadata", json::object{{"name", name}}}};
+    json::object ns{
+        {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", json::object{{"name", name}}}};
     auto created = create(*nsType, "", std::move(ns));
     if (!created && created.error().reason != "AlreadyExists") return created.error();
   }
@@ -135,8 +133,8 @@ api::Status Registry::checkNamespace(const ResourceType& type, const std::string
     Error e;
     e.code = 403;
     e.reason = "Forbidden";
-    e.message = "unable to create new content in namespace " + ns +
-                " because it is being terminated";
+    e.message =
+        "unable to create new content in namespace " + ns + " because it is being terminated";
     return e;
   }
   return {};
@@ -265,15 +263,14 @@ Result<json::value> Registry::prepareUpdate(const ResourceType& type, const json
 
 Result<json::value> Registry::update(const ResourceType& type, const std::string& ns,
                                      const std::string& name, json::value body,
-                                     const std::string& subresource,
-                                     const WriteOptions& options) {
+                                     const std::string& subresource, const WriteOptions& options) {
   if (subresource == "scale") {
     auto current = get(type, ns, name);
     if (!current) return current.error();
     if (!body.is_object()) return Error::badRequest("the request body must be a JSON object");
     return patch(type, ns, name, PatchType::Merge,
-                 json::object{{"spec", json::object{{"replicas", childOr(childOr(body, "spec"),
-                                                                           "replicas")}}}},
+                 json::object{{"spec", json::object{{"replicas",
+                                                     childOr(childOr(body, "spec"), "replicas")}}}},
                  "", options);
   }
   std::string expectedRv = api::getString(body, "metadata.resourceVersion");
@@ -326,37 +323,37 @@ Result<json::value> Registry::patch(const ResourceType& type, const std::string&
     return Error::badRequest("the patch body must be a JSON object");
 
   Result<json::value> outcome = json::value();
-  auto updated = store_.update(key(type, ns, name), [&](const store::Object& current)
-                                                        -> Result<json::value> {
-    json::value next;
-    if (subresource == "scale") {
-      auto scale = apply(scaleOf(*current.value, type));
-      if (!scale) return scale.error();
-      auto replicas = api::find(*scale, "spec.replicas");
-      if (!replicas || !replicas->is_int64())
-        return Error::badRequest("spec.replicas of the Scale must be an integer");
-      next = *current.value;
-      next.as_object()["spec"].as_object()["replicas"] = *replicas;
-    } else {
-      auto patched = apply(*current.value);
-      if (!patched) return patched.error();
-      next = std::move(*patched);
-    }
-    // A resourceVersion in the patch is a precondition, as in Kubernetes.
-    auto wantRv = api::getString(next, "metadata.resourceVersion");
-    if (!wantRv.empty() && wantRv != std::to_string(current.rv))
-      return Error::conflict(type.groupResource(), name,
-                             "the object has been modified; please apply your changes to the "
-                             "latest version and try again");
-    auto prepared = prepareUpdate(type, *current.value, std::move(next),
-                                  subresource == "scale" ? "" : subresource);
-    if (!prepared) return prepared.error();
-    if (options.dryRun) {
-      outcome = *prepared;
-      return *current.value;
-    }
-    return prepared;
-  });
+  auto updated =
+      store_.update(key(type, ns, name), [&](const store::Object& current) -> Result<json::value> {
+        json::value next;
+        if (subresource == "scale") {
+          auto scale = apply(scaleOf(*current.value, type));
+          if (!scale) return scale.error();
+          auto replicas = api::find(*scale, "spec.replicas");
+          if (!replicas || !replicas->is_int64())
+            return Error::badRequest("spec.replicas of the Scale must be an integer");
+          next = *current.value;
+          next.as_object()["spec"].as_object()["replicas"] = *replicas;
+        } else {
+          auto patched = apply(*current.value);
+          if (!patched) return patched.error();
+          next = std::move(*patched);
+        }
+        // A resourceVersion in the patch is a precondition, as in Kubernetes.
+        auto wantRv = api::getString(next, "metadata.resourceVersion");
+        if (!wantRv.empty() && wantRv != std::to_string(current.rv))
+          return Error::conflict(type.groupResource(), name,
+                                 "the object has been modified; please apply your changes to the "
+                                 "latest version and try again");
+        auto prepared = prepareUpdate(type, *current.value, std::move(next),
+                                      subresource == "scale" ? "" : subresource);
+        if (!prepared) return prepared.error();
+        if (options.dryRun) {
+          outcome = *prepared;
+          return *current.value;
+        }
+        return prepared;
+      });
   if (!updated) return translate(updated.error(), type, name);
   json::value result = options.dryRun ? *outcome : *updated->value;
   if (subresource == "scale") return scaleOf(result, type);
@@ -387,6 +384,29 @@ Result<json::value> Registry::remove(const ResourceType& type, const std::string
                                ", ResourceVersion in object meta: " + std::to_string(got->rv));
   if (options.dryRun) return current;
 
+  // Pods on a node stop gracefully: the deletion is marked with its grace period and the node
+  // agent removes the pod (with grace 0) once its containers have stopped.
+  if (type.kind == "Pod" && !api::getString(current, "spec.nodeName").empty()) {
+    int64_t grace = options.gracePeriodSeconds.value_or(
+        api::getInt(current, "spec.terminationGracePeriodSeconds", 30));
+    if (grace < 0) grace = 0;
+    auto* existingGrace = api::find(current, "metadata.deletionGracePeriodSeconds");
+    bool marked = api::find(current, "metadata.deletionTimestamp") != nullptr;
+    if (grace > 0) {
+      if (marked && existingGrace && existingGrace->is_int64() &&
+          existingGrace->as_int64() <= grace)
+        return current;
+      auto updated = store_.update(got->key, [&](const store::Object& cur) -> Result<json::value> {
+        json::value next = *cur.value;
+        auto& meta = next.as_object()["metadata"].as_object();
+        meta["deletionTimestamp"] = api::formatTimestamp(clock_() + std::chrono::seconds(grace));
+        meta["deletionGracePeriodSeconds"] = grace;
+        return next;
+      });
+      if (!updated) return translate(updated.error(), type, name);
+      return *updated->value;
+    }
+  }
   // Objects with finalizers wait for them: mark the deletion and return the marked object.
   auto* fin = api::find(current, "metadata.finalizers");
   bool hasFinalizers = fin && fin->is_array() && !fin->as_array().empty();

@@ -67,7 +67,9 @@ std::string labelSelector(const json::value* sel) {
   return s.empty() ? "<none>" : s;
 }
 
-std::string orNone(std::string s) { return s.empty() ? "<none>" : s; }
+std::string orNone(std::string s) {
+  return s.empty() ? "<none>" : s;
+}
 
 // --- pods -----------------------------------------------------------------------------------
 
@@ -75,12 +77,17 @@ const std::vector<Column> kPodColumns = {
     {"Name", "string", 0, "Name must be unique within a namespace."},
     {"Ready", "string", 0, "The aggregate readiness state of this pod for accepting traffic."},
     {"Status", "string", 0, "The aggregate status of the containers in this pod."},
-    {"Restarts", "string", 0, "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."},
-    {"Age", "string", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."},
+    {"Restarts", "string", 0,
+     "The number of times the containers in this pod have been restarted and when the last "
+     "container in this pod has restarted."},
+    {"Age", "string", 0,
+     "CreationTimestamp is a timestamp representing the server time when this object was created."},
     {"IP", "string", 1, "podIP is an IP address allocated to the pod."},
     {"Node", "string", 1, "NodeName indicates in which node this pod is scheduled."},
-    {"Nominated Node", "string", 1, "nominatedNodeName is set when this pod preempts other pods on the node."},
-    {"Readiness Gates", "string", 1, "If specified, all readiness gates will be evaluated for pod readiness."},
+    {"Nominated Node", "string", 1,
+     "nominatedNodeName is set when this pod preempts other pods on the node."},
+    {"Readiness Gates", "string", 1,
+     "If specified, all readiness gates will be evaluated for pod readiness."},
 };
 
 Row podRow(const json::value& o, Clock::time_point now) {
@@ -88,7 +95,8 @@ Row podRow(const json::value& o, Clock::time_point now) {
   int64_t restarts = 0;
   std::string reason = getString(o, "status.phase", "Pending");
   if (auto r = getString(o, "status.reason"); !r.empty()) reason = r;
-  if (auto* specContainers = find(o, "spec.containers"); specContainers && specContainers->is_array())
+  if (auto* specContainers = find(o, "spec.containers");
+      specContainers && specContainers->is_array())
     total = static_cast<int>(specContainers->as_array().size());
   std::string lastRestart;
   bool initializing = false;
@@ -98,11 +106,17 @@ Row podRow(const json::value& o, Clock::time_point now) {
       restarts += getInt(c, "restartCount");
       auto term = find(c, "state.terminated");
       auto waiting = getString(c, "state.waiting.reason");
-      if (term && getInt(*term, "exitCode") == 0) { ++i; continue; }
+      if (term && getInt(*term, "exitCode") == 0) {
+        ++i;
+        continue;
+      }
       initializing = true;
-      if (term) reason = "Init:" + getString(*term, "reason", "Error");
-      else if (!waiting.empty() && waiting != "PodInitializing") reason = "Init:" + waiting;
-      else reason = "Init:" + std::to_string(i) + "/" + std::to_string(inits->as_array().size());
+      if (term)
+        reason = "Init:" + getString(*term, "reason", "Error");
+      else if (!waiting.empty() && waiting != "PodInitializing")
+        reason = "Init:" + waiting;
+      else
+        reason = "Init:" + std::to_string(i) + "/" + std::to_string(inits->as_array().size());
       break;
     }
   }
@@ -120,9 +134,12 @@ Row podRow(const json::value& o, Clock::time_point now) {
         reason = waiting;
       } else if (term) {
         auto r = getString(*term, "reason");
-        if (!r.empty()) reason = r;
-        else if (auto sig = getInt(*term, "signal"); sig != 0) reason = "Signal:" + std::to_string(sig);
-        else reason = "ExitCode:" + std::to_string(getInt(*term, "exitCode"));
+        if (!r.empty())
+          reason = r;
+        else if (auto sig = getInt(*term, "signal"); sig != 0)
+          reason = "Signal:" + std::to_string(sig);
+        else
+          reason = "ExitCode:" + std::to_string(getInt(*term, "exitCode"));
       } else if (find(c, "state.running") && api::getBool(c, "ready")) {
         hasRunning = true;
         ++ready;
@@ -136,7 +153,8 @@ Row podRow(const json::value& o, Clock::time_point now) {
     reason = getString(o, "status.reason") == "NodeLost" ? "Unknown" : "Terminating";
   }
   std::string restartText = std::to_string(restarts);
-  if (restarts > 0 && !lastRestart.empty()) restartText += " (" + sinceText(lastRestart, now) + " ago)";
+  if (restarts > 0 && !lastRestart.empty())
+    restartText += " (" + sinceText(lastRestart, now) + " ago)";
   std::string gates = "<none>";
   if (auto* g = find(o, "spec.readinessGates"); g && g->is_array() && !g->as_array().empty()) {
     int met = 0;
@@ -160,10 +178,14 @@ const std::vector<Column> kServiceColumns = {
     {"Name", "string", 0, "Name must be unique within a namespace."},
     {"Type", "string", 0, "type determines how the Service is exposed."},
     {"Cluster-IP", "string", 0, "clusterIP is the IP address of the service."},
-    {"External-IP", "string", 0, "externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service."},
+    {"External-IP", "string", 0,
+     "externalIPs is a list of IP addresses for which nodes in the cluster will also accept "
+     "traffic for this service."},
     {"Port(s)", "string", 0, "The list of ports that are exposed by this service."},
-    {"Age", "string", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."},
-    {"Selector", "string", 1, "Route service traffic to pods with label keys and values matching this selector."},
+    {"Age", "string", 0,
+     "CreationTimestamp is a timestamp representing the server time when this object was created."},
+    {"Selector", "string", 1,
+     "Route service traffic to pods with label keys and values matching this selector."},
 };
 
 Row serviceRow(const json::value& o, Clock::time_point now) {
@@ -172,7 +194,8 @@ Row serviceRow(const json::value& o, Clock::time_point now) {
   auto addIps = [&](const json::value* list, const char* field) {
     if (!list || !list->is_array()) return;
     for (const auto& e : list->as_array()) {
-      std::string ip = field ? getString(e, field) : (e.is_string() ? std::string(e.as_string()) : "");
+      std::string ip =
+          field ? getString(e, field) : (e.is_string() ? std::string(e.as_string()) : "");
       if (field && ip.empty()) ip = getString(e, "hostname");
       if (ip.empty()) continue;
       if (!external.empty()) external += ",";
@@ -197,8 +220,8 @@ Row serviceRow(const json::value& o, Clock::time_point now) {
     }
   }
   if (ports.empty()) ports = "<none>";
-  return Row{api::nameOf(o), type, orNone(getString(o, "spec.clusterIP")), external, ports,
-             age(o, now), mapSelector(find(o, "spec.selector"))};
+  return Row{api::nameOf(o), type,        orNone(getString(o, "spec.clusterIP")), external,
+             ports,          age(o, now), mapSelector(find(o, "spec.selector"))};
 }
 
 // --- deployments and replicasets ------------------------------------------------------------
@@ -206,12 +229,19 @@ Row serviceRow(const json::value& o, Clock::time_point now) {
 const std::vector<Column> kDeploymentColumns = {
     {"Name", "string", 0, "Name must be unique within a namespace."},
     {"Ready", "string", 0, "Number of the pod with ready state"},
-    {"Up-to-date", "integer", 0, "Total number of non-terminated pods targeted by this deployment that have the desired template spec."},
-    {"Available", "integer", 0, "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."},
-    {"Age", "string", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."},
+    {"Up-to-date", "integer", 0,
+     "Total number of non-terminated pods targeted by this deployment that have the desired "
+     "template spec."},
+    {"Available", "integer", 0,
+     "Total number of available pods (ready for at least minReadySeconds) targeted by this "
+     "deployment."},
+    {"Age", "string", 0,
+     "CreationTimestamp is a timestamp representing the server time when this object was created."},
     {"Containers", "string", 1, "Names of each container in the template."},
     {"Images", "string", 1, "Images referenced by each container in the template."},
-    {"Selector", "string", 1, "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment."},
+    {"Selector", "string", 1,
+     "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the "
+     "ones affected by this deployment."},
 };
 
 Row deploymentRow(const json::value& o, Clock::time_point now) {
@@ -232,10 +262,12 @@ const std::vector<Column> kReplicaSetColumns = {
     {"Desired", "integer", 0, "Replicas is the number of desired replicas."},
     {"Current", "integer", 0, "Replicas is the most recently observed number of replicas."},
     {"Ready", "integer", 0, "The number of ready replicas for this replica set."},
-    {"Age", "string", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."},
+    {"Age", "string", 0,
+     "CreationTimestamp is a timestamp representing the server time when this object was created."},
     {"Containers", "string", 1, "Names of each container in the template."},
     {"Images", "string", 1, "Images referenced by each container in the template."},
-    {"Selector", "string", 1, "Selector is a label query over pods that should match the replica count."},
+    {"Selector", "string", 1,
+     "Selector is a label query over pods that should match the replica count."},
 };
 
 Row replicaSetRow(const json::value& o, Clock::time_point now) {
@@ -255,7 +287,8 @@ Row replicaSetRow(const json::value& o, Clock::time_point now) {
 const std::vector<Column> kNamespaceColumns = {
     {"Name", "string", 0, "Name must be unique within a namespace."},
     {"Status", "string", 0, "The status of the namespace"},
-    {"Age", "string", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."},
+    {"Age", "string", 0,
+     "CreationTimestamp is a timestamp representing the server time when this object was created."},
 };
 
 Row namespaceRow(const json::value& o, Clock::time_point now) {
@@ -265,7 +298,8 @@ Row namespaceRow(const json::value& o, Clock::time_point now) {
 const std::vector<Column> kEndpointsColumns = {
     {"Name", "string", 0, "Name must be unique within a namespace."},
     {"Endpoints", "string", 0, "Endpoints of the service"},
-    {"Age", "string", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."},
+    {"Age", "string", 0,
+     "CreationTimestamp is a timestamp representing the server time when this object was created."},
 };
 
 Row endpointsRow(const json::value& o, Clock::time_point now) {
@@ -280,7 +314,8 @@ Row endpointsRow(const json::value& o, Clock::time_point now) {
         if (ports && ports->is_array() && !ports->as_array().empty()) {
           for (const auto& p : ports->as_array()) {
             ++total;
-            if (eps.size() < 3) eps.push_back(getString(a, "ip") + ":" + std::to_string(getInt(p, "port")));
+            if (eps.size() < 3)
+              eps.push_back(getString(a, "ip") + ":" + std::to_string(getInt(p, "port")));
           }
         } else {
           ++total;
@@ -331,13 +366,18 @@ const std::vector<Column> kNodeColumns = {
     {"Name", "string", 0, "Name must be unique within a namespace."},
     {"Status", "string", 0, "The status of the node"},
     {"Roles", "string", 0, "The roles of the node"},
-    {"Age", "string", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."},
+    {"Age", "string", 0,
+     "CreationTimestamp is a timestamp representing the server time when this object was created."},
     {"Version", "string", 0, "Kubelet Version reported by the node."},
     {"Internal-IP", "string", 1, "List of addresses reachable to the node."},
     {"External-IP", "string", 1, "List of addresses reachable to the node."},
-    {"OS-Image", "string", 1, "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy))."},
-    {"Kernel-Version", "string", 1, "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)."},
-    {"Container-Runtime", "string", 1, "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2)."},
+    {"OS-Image", "string", 1,
+     "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy))."},
+    {"Kernel-Version", "string", 1,
+     "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64)."},
+    {"Container-Runtime", "string", 1,
+     "ContainerRuntime Version reported by the node through runtime remote API (e.g. "
+     "containerd://1.4.2)."},
 };
 
 Row nodeRow(const json::value& o, Clock::time_point now) {
@@ -350,18 +390,27 @@ Row nodeRow(const json::value& o, Clock::time_point now) {
   if (auto* addrs = find(o, "status.addresses"); addrs && addrs->is_array())
     for (const auto& a : addrs->as_array())
       if (getString(a, "type") == "InternalIP") internal = getString(a, "address");
-  return Row{api::nameOf(o), status, "<none>", age(o, now),
-             getString(o, "status.nodeInfo.kubeletVersion"), orNone(internal), "<none>",
-             getString(o, "status.nodeInfo.osImage"), getString(o, "status.nodeInfo.kernelVersion"),
+  return Row{api::nameOf(o),
+             status,
+             "<none>",
+             age(o, now),
+             getString(o, "status.nodeInfo.kubeletVersion"),
+             orNone(internal),
+             "<none>",
+             getString(o, "status.nodeInfo.osImage"),
+             getString(o, "status.nodeInfo.kernelVersion"),
              getString(o, "status.nodeInfo.containerRuntimeVersion")};
 }
 
 const std::vector<Column> kEndpointSliceColumns = {
     {"Name", "string", 0, "Name must be unique within a namespace."},
-    {"AddressType", "string", 0, "addressType specifies the type of address carried by this EndpointSlice."},
-    {"Ports", "string", 0, "ports specifies the list of network ports exposed by each endpoint in this slice."},
+    {"AddressType", "string", 0,
+     "addressType specifies the type of address carried by this EndpointSlice."},
+    {"Ports", "string", 0,
+     "ports specifies the list of network ports exposed by each endpoint in this slice."},
     {"Endpoints", "string", 0, "endpoints is a list of unique endpoints in this slice."},
-    {"Age", "string", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."},
+    {"Age", "string", 0,
+     "CreationTimestamp is a timestamp representing the server time when this object was created."},
 };
 
 Row endpointSliceRow(const json::value& o, Clock::time_point now) {
@@ -387,10 +436,13 @@ Row endpointSliceRow(const json::value& o, Clock::time_point now) {
 
 const std::vector<Column> kGenericColumns = {
     {"Name", "string", 0, "Name must be unique within a namespace."},
-    {"Age", "string", 0, "CreationTimestamp is a timestamp representing the server time when this object was created."},
+    {"Age", "string", 0,
+     "CreationTimestamp is a timestamp representing the server time when this object was created."},
 };
 
-Row genericRow(const json::value& o, Clock::time_point now) { return Row{api::nameOf(o), age(o, now)}; }
+Row genericRow(const json::value& o, Clock::time_point now) {
+  return Row{api::nameOf(o), age(o, now)};
+}
 
 struct Printer {
   const std::vector<Column>* columns;

@@ -18,7 +18,9 @@ namespace {
 using PKey = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 using Cert = std::unique_ptr<X509, decltype(&X509_free)>;
 
-api::Error tlsError(const std::string& what) { return api::Error::internal("tls: " + what); }
+api::Error tlsError(const std::string& what) {
+  return api::Error::internal("tls: " + what);
+}
 
 PKey newKey() {
   return PKey(EVP_EC_gen("P-256"), EVP_PKEY_free);
@@ -41,12 +43,14 @@ std::string toPem(X509* cert) {
 }
 
 PKey keyFromPem(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
   return PKey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
 }
 
 Cert certFromPem(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
   return Cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
 }
 
@@ -134,7 +138,8 @@ api::Result<TlsIdentity> loadOrCreateTlsIdentity(const std::string& dir,
     if (!caKey) return tlsError("cannot generate a key");
     caCert = makeCert(caKey.get(), "sluice-ca", nullptr, nullptr, true, "", 3650);
     caCertPem = toPem(caCert.get());
-    if (!writeSecret(caKeyPath, toPem(caKey.get()), 0600) || !writeSecret(caCertPath, caCertPem, 0644))
+    if (!writeSecret(caKeyPath, toPem(caKey.get()), 0600) ||
+        !writeSecret(caCertPath, caCertPem, 0644))
       return tlsError("cannot write " + caCertPath);
   }
   std::string san = "DNS:localhost,IP:127.0.0.1,IP:::1";

@@ -45,7 +45,8 @@ int runApiResources(Context& ctx) {
         ctx.out << name << (group.empty() ? "" : "." + group) << "\n";
         continue;
       }
-      rows.push_back({name, shorts, gv, namespaced ? "true" : "false", api::getString(res, "kind")});
+      rows.push_back(
+          {name, shorts, gv, namespaced ? "true" : "false", api::getString(res, "kind")});
     }
   }
   if (ctx.flags.get("output") != "name") {

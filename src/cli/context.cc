@@ -61,10 +61,11 @@ api::Result<std::vector<Target>> targetsFromArgs(Context& ctx, const std::vector
     for (const auto& a : args) {
       auto slash = a.find('/');
       if (slash == std::string::npos)
-        return clientError("there is no need to specify a resource type as a separate argument "
-                           "when passing arguments in resource/name form (e.g. 'kubectl get "
-                           "resource/<resource_name>' instead of 'kubectl get resource "
-                           "resource/<resource_name>'");
+        return clientError(
+            "there is no need to specify a resource type as a separate argument "
+            "when passing arguments in resource/name form (e.g. 'kubectl get "
+            "resource/<resource_name>' instead of 'kubectl get resource "
+            "resource/<resource_name>'");
       auto type = resolveType(a.substr(0, slash));
       if (!type) return type.error();
       out.push_back(Target{*type, ns, a.substr(slash + 1), nullptr, ""});
@@ -95,8 +96,9 @@ api::Result<std::vector<Target>> targetsFromArgs(Context& ctx, const std::vector
     return clientError("you may only specify a single resource type when giving names");
   for (size_t i = 1; i < args.size(); ++i) {
     if (args[i].find('/') != std::string::npos)
-      return clientError("there is no need to specify a resource type as a separate argument "
-                         "when passing arguments in resource/name form");
+      return clientError(
+          "there is no need to specify a resource type as a separate argument "
+          "when passing arguments in resource/name form");
     out.push_back(Target{types[0], ns, args[i], nullptr, ""});
   }
   return out;
@@ -192,7 +194,9 @@ api::Result<std::vector<Target>> targetsFromFiles(Context& ctx, bool recursive) 
     }
     if (isDir(f)) {
       listManifests(f, recursive, files);
-      if (files.empty()) return clientError("error reading [" + f + "]: recognized file extensions are [.json .yaml .yml]");
+      if (files.empty())
+        return clientError("error reading [" + f +
+                           "]: recognized file extensions are [.json .yaml .yml]");
     } else {
       files.push_back(f);
     }
@@ -212,7 +216,8 @@ api::Result<std::vector<Target>> targetsFromFiles(Context& ctx, bool recursive) 
 int fail(Context& ctx, const api::Error& error, const std::string& prefix) {
   if (isClientError(error)) {
     ctx.err << "error: " << error.message << "\n";
-  } else if (error.reason == "ServiceUnavailable" && error.message.rfind("The connection", 0) == 0) {
+  } else if (error.reason == "ServiceUnavailable" &&
+             error.message.rfind("The connection", 0) == 0) {
     ctx.err << error.message << "\n";
   } else {
     ctx.err << "Error from server" << (error.reason.empty() ? "" : " (" + error.reason + ")")

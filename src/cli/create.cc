@@ -15,7 +15,9 @@ int printCreated(Context& ctx, const api::ResourceType& type, const json::value&
     return 0;
   }
   ctx.out << displayName(type, api::nameOf(obj)) << " created"
-          << (dryRun == "client" ? " (dry run)" : dryRun == "server" ? " (server dry run)" : "")
+          << (dryRun == "client"   ? " (dry run)"
+              : dryRun == "server" ? " (server dry run)"
+                                   : "")
           << "\n";
   return 0;
 }

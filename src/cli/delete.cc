@@ -42,7 +42,8 @@ int runDelete(Context& ctx) {
   else
     return fail(ctx, clientError("invalid cascade value (" + cascade +
                                  "). Must be \"background\", \"foreground\", or \"orphan\""));
-  if (ctx.flags.has("grace-period")) options.gracePeriodSeconds = std::atoll(ctx.flags.get("grace-period").c_str());
+  if (ctx.flags.has("grace-period"))
+    options.gracePeriodSeconds = std::atoll(ctx.flags.get("grace-period").c_str());
   if (ctx.flags.getBool("now")) options.gracePeriodSeconds = 1;
   if (ctx.flags.getBool("force") && !options.gracePeriodSeconds) options.gracePeriodSeconds = 0;
   std::string dryRun = ctx.flags.get("dry-run", "none");
@@ -80,8 +81,8 @@ int runDelete(Context& ctx) {
     auto removed = c.remove(*t.type, ns, t.name, options);
     if (!removed) {
       if (removed.error().code == 404 && ignoreNotFound) continue;
-      rc = fail(ctx, removed.error(),
-                fromFiles ? "error when deleting \"" + t.source + "\": " : "");
+      rc =
+          fail(ctx, removed.error(), fromFiles ? "error when deleting \"" + t.source + "\": " : "");
       continue;
     }
     if (ctx.flags.get("output") == "name")

@@ -5,6 +5,7 @@
 
 #include "api/object.h"
 #include "api/selector.h"
+#include "cli/describe.h"
 #include "cli/errors.h"
 #include "cli/printers.h"
 #include "cli/tabwriter.h"
@@ -43,13 +44,14 @@ void writeMap(std::ostringstream& w, const std::string& indent, const std::strin
   }
   bool first = true;
   for (const auto& [k, v] : sorted) {
-    w << indent << (first ? title + ":" : "") << "\t" << k << (annotations ? ": " : "=") << v << "\n";
+    w << indent << (first ? title + ":" : "") << "\t" << k << (annotations ? ": " : "=") << v
+      << "\n";
     first = false;
   }
 }
 
-void writeContainers(std::ostringstream& w, const std::string& indent, const json::value* containers,
-                     const json::value* statuses) {
+void writeContainers(std::ostringstream& w, const std::string& indent,
+                     const json::value* containers, const json::value* statuses) {
   w << indent << "Containers:\n";
   if (!containers || !containers->is_array()) return;
   for (const auto& c : containers->as_array()) {
@@ -78,11 +80,13 @@ void writeContainers(std::ostringstream& w, const std::string& indent, const jso
     }
     if (auto* cmd = api::find(c, "command"); cmd && cmd->is_array()) {
       w << in << "Command:\n";
-      for (const auto& a : cmd->as_array()) w << in << "  " << (a.is_string() ? std::string(a.as_string()) : "") << "\n";
+      for (const auto& a : cmd->as_array())
+        w << in << "  " << (a.is_string() ? std::string(a.as_string()) : "") << "\n";
     }
     if (auto* args = api::find(c, "args"); args && args->is_array()) {
       w << in << "Args:\n";
-      for (const auto& a : args->as_array()) w << in << "  " << (a.is_string() ? std::string(a.as_string()) : "") << "\n";
+      for (const auto& a : args->as_array())
+        w << in << "  " << (a.is_string() ? std::string(a.as_string()) : "") << "\n";
     }
     if (status) {
       auto state = [&](const char* title, const json::value* st) {
@@ -94,12 +98,15 @@ void writeContainers(std::ostringstream& w, const std::string& indent, const jso
           if (auto r = getString(v, "reason"); !r.empty()) w << in << "  Reason:\t" << r << "\n";
           if (auto m = getString(v, "message"); !m.empty()) w << in << "  Message:\t" << m << "\n";
           if (k == "terminated") w << in << "  Exit Code:\t" << getInt(v, "exitCode") << "\n";
-          if (auto t = getString(v, "startedAt"); !t.empty()) w << in << "  Started:\t" << describeTime(t) << "\n";
-          if (auto t = getString(v, "finishedAt"); !t.empty()) w << in << "  Finished:\t" << describeTime(t) << "\n";
+          if (auto t = getString(v, "startedAt"); !t.empty())
+            w << in << "  Started:\t" << describeTime(t) << "\n";
+          if (auto t = getString(v, "finishedAt"); !t.empty())
+            w << in << "  Finished:\t" << describeTime(t) << "\n";
         }
       };
       state("State", api::find(*status, "state"));
-      if (auto* last = api::find(*status, "lastState"); last && last->is_object() && !last->as_object().empty())
+      if (auto* last = api::find(*status, "lastState");
+          last && last->is_object() && !last->as_object().empty())
         state("Last State", last);
       w << in << "Ready:\t" << (api::getBool(*status, "ready") ? "True" : "False") << "\n";
       w << in << "Restart Count:\t" << getInt(*status, "restartCount") << "\n";
@@ -124,10 +131,14 @@ void writeContainers(std::ostringstream& w, const std::string& indent, const jso
         std::string port = api::find(*h, "port") && api::find(*h, "port")->is_string()
                                ? getString(*h, "port")
                                : std::to_string(getInt(*h, "port"));
-        how = "http-get http://" + getString(*h, "host", ":") + (getString(*h, "host").empty() ? "" : ":") + port + getString(*h, "path", "/");
-        if (getString(*h, "host").empty()) how = "http-get http://:" + port + getString(*h, "path", "/");
+        how = "http-get http://" + getString(*h, "host", ":") +
+              (getString(*h, "host").empty() ? "" : ":") + port + getString(*h, "path", "/");
+        if (getString(*h, "host").empty())
+          how = "http-get http://:" + port + getString(*h, "path", "/");
       } else if (auto* t = api::find(*p, "tcpSocket")) {
-        how = "tcp-socket :" + (api::find(*t, "port") && api::find(*t, "port")->is_string() ? getString(*t, "port") : std::to_string(getInt(*t, "port")));
+        how = "tcp-socket :" + (api::find(*t, "port") && api::find(*t, "port")->is_string()
+                                    ? getString(*t, "port")
+                                    : std::to_string(getInt(*t, "port")));
       } else if (auto* e = api::find(*p, "exec")) {
         how = "exec [";
         if (auto* cmd = api::find(*e, "command"); cmd && cmd->is_array()) {
@@ -139,10 +150,11 @@ void writeContainers(std::ostringstream& w, const std::string& indent, const jso
         }
         how += "]";
       }
-      w << in << title << ":\t" << how << " delay=" << getInt(*p, "initialDelaySeconds") << "s timeout="
-        << getInt(*p, "timeoutSeconds", 1) << "s period=" << getInt(*p, "periodSeconds", 10)
-        << "s #success=" << getInt(*p, "successThreshold", 1) << " #failure="
-        << getInt(*p, "failureThreshold", 3) << "\n";
+      w << in << title << ":\t" << how << " delay=" << getInt(*p, "initialDelaySeconds")
+        << "s timeout=" << getInt(*p, "timeoutSeconds", 1)
+        << "s period=" << getInt(*p, "periodSeconds", 10)
+        << "s #success=" << getInt(*p, "successThreshold", 1)
+        << " #failure=" << getInt(*p, "failureThreshold", 3) << "\n";
     }
     auto* env = api::find(c, "env");
     if (env && env->is_array() && !env->as_array().empty()) {
@@ -164,13 +176,17 @@ void writeContainers(std::ostringstream& w, const std::string& indent, const jso
   }
 }
 
+}  // namespace
+
 void writePodTemplate(std::ostringstream& w, const json::value& templ, const std::string& indent) {
   writeMap(w, indent, "Labels", api::find(templ, "metadata.labels"));
-  if (auto* ann = api::find(templ, "metadata.annotations"); ann && ann->is_object() && !ann->as_object().empty())
+  if (auto* ann = api::find(templ, "metadata.annotations");
+      ann && ann->is_object() && !ann->as_object().empty())
     writeMap(w, indent, "Annotations", ann, true);
   writeContainers(w, indent, api::find(templ, "spec.containers"), nullptr);
   auto* vols = api::find(templ, "spec.volumes");
-  if (!vols || !vols->is_array() || vols->as_array().empty()) w << indent << "Volumes:\t<none>\n";
+  if (!vols || !vols->is_array() || vols->as_array().empty())
+    w << indent << "Volumes:\t<none>\n";
   else {
     w << indent << "Volumes:\n";
     for (const auto& v : vols->as_array()) w << indent << " " << getString(v, "name") << ":\n";
@@ -179,6 +195,8 @@ void writePodTemplate(std::ostringstream& w, const json::value& templ, const std
   w << indent << "Tolerations:\t<none>\n";
 }
 
+namespace {
+
 void writeEvents(std::ostringstream& w, client::HttpClient& c, const json::value& obj,
                  const api::ResourceType& type) {
   client::ListOptions lo;
@@ -186,7 +204,8 @@ void writeEvents(std::ostringstream& w, client::HttpClient& c, const json::value
                      ",involvedObject.namespace=" + api::namespaceOf(obj) +
                      ",involvedObject.kind=" + type.kind + ",involvedObject.uid=" + api::uidOf(obj);
   if (!type.namespaced)
-    lo.fieldSelector = "involvedObject.name=" + api::nameOf(obj) + ",involvedObject.kind=" + type.kind +
+    lo.fieldSelector = "involvedObject.name=" + api::nameOf(obj) +
+                       ",involvedObject.kind=" + type.kind +
                        ",involvedObject.uid=" + api::uidOf(obj);
   lo.limit = 500;
   const auto* evType = api::findByKind("v1", "Event");
@@ -208,7 +227,8 @@ void writeEvents(std::ostringstream& w, client::HttpClient& c, const json::value
   w << "Events:\n  Type\tReason\tAge\tFrom\tMessage\n  ----\t------\t----\t----\t-------\n";
   for (const auto* e : events) {
     std::chrono::system_clock::time_point first, last;
-    std::string lastTs = getString(*e, "lastTimestamp", getString(*e, "metadata.creationTimestamp"));
+    std::string lastTs =
+        getString(*e, "lastTimestamp", getString(*e, "metadata.creationTimestamp"));
     std::string firstTs = getString(*e, "firstTimestamp", lastTs);
     std::string age = "<unknown>";
     if (api::parseTimestamp(lastTs, last)) {
@@ -216,7 +236,8 @@ void writeEvents(std::ostringstream& w, client::HttpClient& c, const json::value
       int64_t count = getInt(*e, "count", 1);
       if (count > 1 && api::parseTimestamp(firstTs, first))
         age += " (x" + std::to_string(count) + " over " +
-               api::humanDuration(std::chrono::duration_cast<std::chrono::seconds>(now - first)) + ")";
+               api::humanDuration(std::chrono::duration_cast<std::chrono::seconds>(now - first)) +
+               ")";
     }
     w << "  " << getString(*e, "type") << "\t" << getString(*e, "reason") << "\t" << age << "\t"
       << getString(*e, "source.component") << "\t" << getString(*e, "message") << "\n";
@@ -250,7 +271,8 @@ void describeDeployment(std::ostringstream& w, client::HttpClient& c, const json
   }
   w << "Pod Template:\n";
   if (auto* t = api::find(d, "spec.template")) writePodTemplate(w, *t, "  ");
-  if (auto* conds = api::find(d, "status.conditions"); conds && conds->is_array() && !conds->as_array().empty()) {
+  if (auto* conds = api::find(d, "status.conditions");
+      conds && conds->is_array() && !conds->as_array().empty()) {
     w << "Conditions:\n  Type\tStatus\tReason\n  ----\t------\t------\n";
     for (const auto& cd : conds->as_array())
       w << "  " << getString(cd, "type") << " \t" << getString(cd, "status") << "\t"
@@ -271,9 +293,11 @@ void describeDeployment(std::ostringstream& w, client::HttpClient& c, const json
       if (!owned) continue;
       json::value a = *api::find(rs, "spec.template");
       json::value b = *api::find(d, "spec.template");
-      if (auto* l = api::find(a, "metadata.labels"); l && l->is_object()) l->as_object().erase("pod-template-hash");
-      std::string entry = api::nameOf(rs) + " (" + std::to_string(getInt(rs, "status.availableReplicas")) +
-                          "/" + std::to_string(getInt(rs, "spec.replicas", 1)) + " replicas created)";
+      if (auto* l = api::find(a, "metadata.labels"); l && l->is_object())
+        l->as_object().erase("pod-template-hash");
+      std::string entry = api::nameOf(rs) + " (" +
+                          std::to_string(getInt(rs, "status.availableReplicas")) + "/" +
+                          std::to_string(getInt(rs, "spec.replicas", 1)) + " replicas created)";
       if (a == b)
         newRs = entry;
       else if (getInt(rs, "spec.replicas", 1) > 0 || true)
@@ -292,9 +316,10 @@ void describeReplicaSet(std::ostringstream& w, const json::value& rs) {
     for (const auto& r : refs->as_array())
       if (api::getBool(r, "controller"))
         w << "Controlled By:\t" << getString(r, "kind") << "/" << getString(r, "name") << "\n";
-  w << "Replicas:\t" << getInt(rs, "status.replicas") << " current / " << getInt(rs, "spec.replicas", 1)
-    << " desired\n";
-  w << "Pods Status:\t" << getInt(rs, "status.readyReplicas") << " Running / 0 Waiting / 0 Succeeded / 0 Failed\n";
+  w << "Replicas:\t" << getInt(rs, "status.replicas") << " current / "
+    << getInt(rs, "spec.replicas", 1) << " desired\n";
+  w << "Pods Status:\t" << getInt(rs, "status.readyReplicas")
+    << " Running / 0 Waiting / 0 Succeeded / 0 Failed\n";
   w << "Pod Template:\n";
   if (auto* t = api::find(rs, "spec.template")) writePodTemplate(w, *t, "  ");
 }
@@ -304,23 +329,28 @@ void describePod(std::ostringstream& w, const json::value& p) {
   w << "Service Account:\t" << getString(p, "spec.serviceAccountName", "default") << "\n";
   w << "Node:\t" << getString(p, "spec.nodeName", "<none>")
     << (getString(p, "status.hostIP").empty() ? "" : "/" + getString(p, "status.hostIP")) << "\n";
-  if (auto t = getString(p, "status.startTime"); !t.empty()) w << "Start Time:\t" << describeTime(t) << "\n";
+  if (auto t = getString(p, "status.startTime"); !t.empty())
+    w << "Start Time:\t" << describeTime(t) << "\n";
   writeMap(w, "", "Labels", api::find(p, "metadata.labels"));
   writeMap(w, "", "Annotations", api::find(p, "metadata.annotations"), true);
   std::string status = getString(p, "status.phase", "Pending");
-  if (api::find(p, "metadata.deletionTimestamp")) status = "Terminating (lasts " + std::string("<unknown>") + ")";
+  if (api::find(p, "metadata.deletionTimestamp"))
+    status = "Terminating (lasts " + std::string("<unknown>") + ")";
   w << "Status:\t" << status << "\n";
   if (auto r = getString(p, "status.reason"); !r.empty()) w << "Reason:\t" << r << "\n";
   if (auto m = getString(p, "status.message"); !m.empty()) w << "Message:\t" << m << "\n";
   w << "IP:\t" << getString(p, "status.podIP") << "\n";
-  if (auto ip = getString(p, "status.podIP"); !ip.empty()) w << "IPs:\n  IP:\t" << ip << "\n";
-  else w << "IPs:\t<none>\n";
+  if (auto ip = getString(p, "status.podIP"); !ip.empty())
+    w << "IPs:\n  IP:\t" << ip << "\n";
+  else
+    w << "IPs:\t<none>\n";
   if (auto* refs = api::find(p, "metadata.ownerReferences"); refs && refs->is_array())
     for (const auto& r : refs->as_array())
       if (api::getBool(r, "controller"))
         w << "Controlled By:\t" << getString(r, "kind") << "/" << getString(r, "name") << "\n";
   writeContainers(w, "", api::find(p, "spec.containers"), api::find(p, "status.containerStatuses"));
-  if (auto* conds = api::find(p, "status.conditions"); conds && conds->is_array() && !conds->as_array().empty()) {
+  if (auto* conds = api::find(p, "status.conditions");
+      conds && conds->is_array() && !conds->as_array().empty()) {
     w << "Conditions:\n  Type\tStatus\n";
     for (const auto& cd : conds->as_array())
       w << "  " << getString(cd, "type") << " \t" << getString(cd, "status") << " \n";
@@ -338,7 +368,8 @@ void describeService(std::ostringstream& w, client::HttpClient& c, const json::v
   std::string sel;
   if (auto* m = api::find(s, "spec.selector"); m && m->is_object()) {
     std::map<std::string, std::string> sorted;
-    for (const auto& [k, v] : m->as_object()) sorted[std::string(k)] = v.is_string() ? std::string(v.as_string()) : "";
+    for (const auto& [k, v] : m->as_object())
+      sorted[std::string(k)] = v.is_string() ? std::string(v.as_string()) : "";
     for (const auto& [k, v] : sorted) sel += (sel.empty() ? "" : ",") + k + "=" + v;
   }
   w << "Selector:\t" << (sel.empty() ? "<none>" : sel) << "\n";
@@ -348,7 +379,8 @@ void describeService(std::ostringstream& w, client::HttpClient& c, const json::v
   w << "IP:\t" << getString(s, "spec.clusterIP", "<none>") << "\n";
   w << "IPs:\t" << getString(s, "spec.clusterIP", "<none>") << "\n";
   if (auto* ing = api::find(s, "status.loadBalancer.ingress"); ing && ing->is_array())
-    for (const auto& i : ing->as_array()) w << "LoadBalancer Ingress:\t" << getString(i, "ip") << "\n";
+    for (const auto& i : ing->as_array())
+      w << "LoadBalancer Ingress:\t" << getString(i, "ip") << "\n";
   // Endpoints, from the Endpoints object.
   const auto* epType = api::findByKind("v1", "Endpoints");
   auto ep = c.get(*epType, api::namespaceOf(s), api::nameOf(s), "");
@@ -358,8 +390,12 @@ void describeService(std::ostringstream& w, client::HttpClient& c, const json::v
       std::string proto = getString(p, "protocol", "TCP");
       w << "Port:\t" << name << "\t" << getInt(p, "port") << "/" << proto << "\n";
       auto* tp = api::find(p, "targetPort");
-      w << "TargetPort:\t" << (tp && tp->is_string() ? getString(p, "targetPort") : std::to_string(getInt(p, "targetPort", getInt(p, "port")))) << "/" << proto << "\n";
-      if (auto np = getInt(p, "nodePort"); np) w << "NodePort:\t" << name << "\t" << np << "/" << proto << "\n";
+      w << "TargetPort:\t"
+        << (tp && tp->is_string() ? getString(p, "targetPort")
+                                  : std::to_string(getInt(p, "targetPort", getInt(p, "port"))))
+        << "/" << proto << "\n";
+      if (auto np = getInt(p, "nodePort"); np)
+        w << "NodePort:\t" << name << "\t" << np << "/" << proto << "\n";
       std::string addrs;
       if (ep)
         if (auto* subsets = api::find(*ep, "subsets"); subsets && subsets->is_array())
@@ -370,16 +406,20 @@ void describeService(std::ostringstream& w, client::HttpClient& c, const json::v
             int64_t port = 0;
             if (eps && eps->is_array())
               for (const auto& e : eps->as_array())
-                if (getString(e, "name") == getString(p, "name") || eps->as_array().size() == 1) port = getInt(e, "port");
+                if (getString(e, "name") == getString(p, "name") || eps->as_array().size() == 1)
+                  port = getInt(e, "port");
             for (const auto& ad : a->as_array())
-              addrs += (addrs.empty() ? "" : ",") + getString(ad, "ip") + ":" + std::to_string(port);
+              addrs +=
+                  (addrs.empty() ? "" : ",") + getString(ad, "ip") + ":" + std::to_string(port);
           }
       w << "Endpoints:\t" << (addrs.empty() ? "<none>" : addrs) << "\n";
     }
   }
   w << "Session Affinity:\t" << getString(s, "spec.sessionAffinity", "None") << "\n";
-  if (auto p = getString(s, "spec.externalTrafficPolicy"); !p.empty()) w << "External Traffic Policy:\t" << p << "\n";
-  w << "Internal Traffic Policy:\t" << getString(s, "spec.internalTrafficPolicy", "Cluster") << "\n";
+  if (auto p = getString(s, "spec.externalTrafficPolicy"); !p.empty())
+    w << "External Traffic Policy:\t" << p << "\n";
+  w << "Internal Traffic Policy:\t" << getString(s, "spec.internalTrafficPolicy", "Cluster")
+    << "\n";
 }
 
 std::string describeOne(Context& ctx, client::HttpClient& c, const api::ResourceType& type,
@@ -389,7 +429,8 @@ std::string describeOne(Context& ctx, client::HttpClient& c, const api::Resource
   if (type.namespaced) w << "Namespace:\t" << api::namespaceOf(obj) << "\n";
   bool metaDone = false;
   if (type.kind == "Deployment") {
-    w << "CreationTimestamp:\t" << describeTime(getString(obj, "metadata.creationTimestamp")) << "\n";
+    w << "CreationTimestamp:\t" << describeTime(getString(obj, "metadata.creationTimestamp"))
+      << "\n";
     writeMap(w, "", "Labels", api::find(obj, "metadata.labels"));
     writeMap(w, "", "Annotations", api::find(obj, "metadata.annotations"), true);
     describeDeployment(w, c, obj);
@@ -408,14 +449,16 @@ std::string describeOne(Context& ctx, client::HttpClient& c, const api::Resource
     writeMap(w, "", "Labels", api::find(obj, "metadata.labels"));
     writeMap(w, "", "Annotations", api::find(obj, "metadata.annotations"), true);
     if (type.kind == "Namespace") {
-      w << "Status:\t" << getString(obj, "status.phase", "Active") << "\n\nNo resource quota.\n\nNo LimitRange resource.\n";
+      w << "Status:\t" << getString(obj, "status.phase", "Active")
+        << "\n\nNo resource quota.\n\nNo LimitRange resource.\n";
     } else {
       for (const char* section : {"spec", "status", "subsets", "data"}) {
         if (auto* v = api::find(obj, section)) w << section << ":\t" << json::serialize(*v) << "\n";
       }
     }
   }
-  if (ctx.flags.get("show-events", "true") != "false" && type.kind != "Namespace" && type.kind != "Event")
+  if (ctx.flags.get("show-events", "true") != "false" && type.kind != "Namespace" &&
+      type.kind != "Event")
     writeEvents(w, c, obj, type);
   return tabAlign(w.str(), 0, 2);
 }
@@ -430,7 +473,9 @@ int runDescribe(Context& ctx) {
     targets = std::move(*t);
   } else {
     if (ctx.flags.args.empty())
-      return fail(ctx, clientError("You must specify the type of resource to describe. Use \"sluice api-resources\" for a complete list of supported resources."));
+      return fail(ctx,
+                  clientError("You must specify the type of resource to describe. Use \"sluice "
+                              "api-resources\" for a complete list of supported resources."));
     auto t = targetsFromArgs(ctx, ctx.flags.args, true);
     if (!t) return fail(ctx, t.error());
     targets = std::move(*t);

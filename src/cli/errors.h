@@ -13,6 +13,8 @@ inline api::Error clientError(std::string message) {
   e.message = std::move(message);
   return e;
 }
-inline bool isClientError(const api::Error& e) { return e.code == 0; }
+inline bool isClientError(const api::Error& e) {
+  return e.code == 0;
+}
 
 }  // namespace sluice::cli

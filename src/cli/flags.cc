@@ -49,7 +49,8 @@ api::Result<Flags> parseFlags(const std::vector<std::string>& argv,
       const FlagSpec* spec = byName(name);
       if (!spec) return api::Error::badRequest("unknown flag: --" + name);
       if (spec->takesValue && !hasValue) {
-        if (i + 1 >= argv.size()) return api::Error::badRequest("flag needs an argument: --" + name);
+        if (i + 1 >= argv.size())
+          return api::Error::badRequest("flag needs an argument: --" + name);
         value = argv[++i];
       } else if (!spec->takesValue && !hasValue) {
         value = "true";
@@ -62,7 +63,8 @@ api::Result<Flags> parseFlags(const std::vector<std::string>& argv,
       for (size_t j = 1; j < a.size(); ++j) {
         const FlagSpec* spec = byShort(a[j]);
         if (!spec)
-          return api::Error::badRequest(std::string("unknown shorthand flag: '") + a[j] + "' in " + a);
+          return api::Error::badRequest(std::string("unknown shorthand flag: '") + a[j] + "' in " +
+                                        a);
         if (!spec->takesValue) {
           if (j + 1 < a.size() && a[j + 1] == '=') {
             flags.values_[spec->name].push_back(a.substr(j + 2));
@@ -78,7 +80,8 @@ api::Result<Flags> parseFlags(const std::vector<std::string>& argv,
         } else if (i + 1 < argv.size()) {
           value = argv[++i];
         } else {
-          return api::Error::badRequest(std::string("flag needs an argument: '") + a[j] + "' in " + a);
+          return api::Error::badRequest(std::string("flag needs an argument: '") + a[j] + "' in " +
+                                        a);
         }
         flags.values_[spec->name].push_back(value);
         break;
@@ -88,7 +91,8 @@ api::Result<Flags> parseFlags(const std::vector<std::string>& argv,
     flags.args.push_back(a);
   }
   for (const auto& s : specs)
-    if (!s.defaultValue.empty() && !flags.has(s.name)) flags.values_[s.name].push_back(s.defaultValue);
+    if (!s.defaultValue.empty() && !flags.has(s.name))
+      flags.values_[s.name].push_back(s.defaultValue);
   return flags;
 }
 

@@ -26,7 +26,8 @@ std::string buildQuery(Context& ctx, const std::string& name, bool watch,
   };
   add("labelSelector", ctx.flags.get("selector"));
   std::string fields = ctx.flags.get("field-selector");
-  if (!name.empty() && watch) fields = "metadata.name=" + name + (fields.empty() ? "" : "," + fields);
+  if (!name.empty() && watch)
+    fields = "metadata.name=" + name + (fields.empty() ? "" : "," + fields);
   add("fieldSelector", fields);
   if (watch) {
     add("resourceVersion", resourceVersion);
@@ -175,8 +176,9 @@ int runGet(Context& ctx) {
     for (const auto& g : groups) {
       std::string gns = g.type->namespaced ? ns : "";
       if (g.names.empty()) {
-        auto list = fetchJson(c, client::HttpClient::path(*g.type, gns) + buildQuery(ctx, "", false, ""),
-                              "application/json");
+        auto list =
+            fetchJson(c, client::HttpClient::path(*g.type, gns) + buildQuery(ctx, "", false, ""),
+                      "application/json");
         if (!list) {
           rc = fail(ctx, list.error());
           continue;

@@ -35,7 +35,10 @@ int runLabel(Context& ctx) {
     targets = std::move(*t);
   }
   if (targets.empty())
-    return fail(ctx, clientError("one or more resources must be specified as <resource> <name> or <resource>/<name>"));
+    return fail(
+        ctx,
+        clientError(
+            "one or more resources must be specified as <resource> <name> or <resource>/<name>"));
   auto api = ctx.api();
   if (!api) return fail(ctx, api.error());
   std::vector<Target> expanded;
@@ -64,18 +67,22 @@ int runLabel(Context& ctx) {
     if (ctx.flags.getBool("list")) {
       if (existing && existing->is_object())
         for (const auto& [k, v] : existing->as_object())
-          ctx.out << std::string(k) << "=" << (v.is_string() ? std::string(v.as_string()) : "") << "\n";
+          ctx.out << std::string(k) << "=" << (v.is_string() ? std::string(v.as_string()) : "")
+                  << "\n";
       continue;
     }
     json::object delta;
     bool changed = false;
     bool refused = false;
     for (const auto& [key, value] : changes) {
-      const json::value* old = existing && existing->is_object() ? existing->as_object().if_contains(key) : nullptr;
+      const json::value* old =
+          existing && existing->is_object() ? existing->as_object().if_contains(key) : nullptr;
       if (value) {
-        if (old && old->is_string() && old->as_string() != *value && !ctx.flags.getBool("overwrite")) {
-          rc = fail(ctx, clientError("'" + key + "' already has a value (" +
-                                     std::string(old->as_string()) + "), and --overwrite is false"));
+        if (old && old->is_string() && old->as_string() != *value &&
+            !ctx.flags.getBool("overwrite")) {
+          rc =
+              fail(ctx, clientError("'" + key + "' already has a value (" +
+                                    std::string(old->as_string()) + "), and --overwrite is false"));
           refused = true;
           break;
         }
@@ -88,11 +95,13 @@ int runLabel(Context& ctx) {
     }
     if (refused) continue;
     if (!changed) {
-      ctx.out << displayName(*t.type, t.name) << " not " << (labels ? "labeled" : "annotated") << "\n";
+      ctx.out << displayName(*t.type, t.name) << " not " << (labels ? "labeled" : "annotated")
+              << "\n";
       continue;
     }
     json::object meta{{field, delta}};
-    if (ctx.flags.has("resource-version")) meta["resourceVersion"] = ctx.flags.get("resource-version");
+    if (ctx.flags.has("resource-version"))
+      meta["resourceVersion"] = ctx.flags.get("resource-version");
     client::WriteOptions wo;
     wo.fieldManager = labels ? "kubectl-label" : "kubectl-annotate";
     auto patched = (*api)->patch(*t.type, t.ns, t.name, client::PatchType::Merge,

@@ -14,7 +14,8 @@ int runPatch(Context& ctx) {
   std::string text = ctx.flags.get("patch");
   if (ctx.flags.has("patch-file")) {
     std::ifstream in(ctx.flags.get("patch-file"));
-    if (!in) return fail(ctx, clientError("unable to read patch file " + ctx.flags.get("patch-file")));
+    if (!in)
+      return fail(ctx, clientError("unable to read patch file " + ctx.flags.get("patch-file")));
     std::stringstream ss;
     ss << in.rdbuf();
     text = ss.str();
@@ -29,12 +30,15 @@ int runPatch(Context& ctx) {
   else if (typeName == "json")
     pt = client::PatchType::Json;
   else
-    return fail(ctx, clientError("--type must be one of [json merge strategic], not \"" + typeName + "\""));
+    return fail(
+        ctx, clientError("--type must be one of [json merge strategic], not \"" + typeName + "\""));
   // kubectl accepts JSON or YAML for -p.
   auto patch = api::parseYamlDocument(text);
-  if (!patch) return fail(ctx, clientError("unable to parse \"" + text + "\": " + patch.error().message));
+  if (!patch)
+    return fail(ctx, clientError("unable to parse \"" + text + "\": " + patch.error().message));
   if (pt == client::PatchType::Json && !patch->is_array())
-    return fail(ctx, clientError("unable to parse \"" + text + "\": a JSON patch must be a list of operations"));
+    return fail(ctx, clientError("unable to parse \"" + text +
+                                 "\": a JSON patch must be a list of operations"));
   if (pt != client::PatchType::Json && !patch->is_object())
     return fail(ctx, clientError("unable to parse \"" + text + "\": the patch must be an object"));
 
@@ -48,7 +52,8 @@ int runPatch(Context& ctx) {
     if (!t) return fail(ctx, t.error());
     targets = std::move(*t);
   }
-  if (targets.empty()) return fail(ctx, clientError("resource(s) were provided, but no name was specified"));
+  if (targets.empty())
+    return fail(ctx, clientError("resource(s) were provided, but no name was specified"));
   auto api = ctx.api();
   if (!api) return fail(ctx, api.error());
   std::string output = ctx.flags.get("output");

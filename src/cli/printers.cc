@@ -99,7 +99,8 @@ std::vector<std::vector<std::string>> tableRows(const json::value& table,
     }
     for (const auto& l : options.labelColumns) {
       auto* labels = api::find(row, "object.metadata.labels");
-      const json::value* v = labels && labels->is_object() ? labels->as_object().if_contains(l) : nullptr;
+      const json::value* v =
+          labels && labels->is_object() ? labels->as_object().if_contains(l) : nullptr;
       r.push_back(v ? cellText(*v) : "");
     }
     if (options.showLabels) r.push_back(labelsText(row));
@@ -137,7 +138,8 @@ api::Status printObjects(std::ostream& out, const std::string& format,
     out << api::toPrettyJson(data) << "\n";
   } else if (format == "name") {
     for (const auto& o : objects) {
-      const auto* type = api::findByKind(api::getString(o, "apiVersion"), api::getString(o, "kind"));
+      const auto* type =
+          api::findByKind(api::getString(o, "apiVersion"), api::getString(o, "kind"));
       if (!type) type = api::findByKind(api::getString(o, "kind"));
       out << (type ? displayName(*type, api::nameOf(o)) : api::nameOf(o)) << "\n";
     }

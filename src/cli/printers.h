@@ -16,8 +16,8 @@ namespace json = boost::json;
 
 struct TableOptions {
   bool wide = false;
-  bool withNamespace = false;   // -A: a NAMESPACE column first
-  std::string namePrefix;       // "deployment.apps/" when several types are printed
+  bool withNamespace = false;  // -A: a NAMESPACE column first
+  std::string namePrefix;      // "deployment.apps/" when several types are printed
   bool showLabels = false;
   std::vector<std::string> labelColumns;  // -L
   bool noHeaders = false;

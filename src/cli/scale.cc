@@ -13,9 +13,15 @@ int runScale(Context& ctx) {
   char* end = nullptr;
   long replicas = std::strtol(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0')
-    return fail(ctx, clientError("invalid argument \"" + text + "\" for \"--replicas\" flag: "
-                                 "strconv.ParseInt: parsing \"" + text + "\": invalid syntax"));
-  if (replicas < 0) return fail(ctx, clientError("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0"));
+    return fail(ctx, clientError("invalid argument \"" + text +
+                                 "\" for \"--replicas\" flag: "
+                                 "strconv.ParseInt: parsing \"" +
+                                 text + "\": invalid syntax"));
+  if (replicas < 0)
+    return fail(
+        ctx,
+        clientError(
+            "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0"));
 
   std::vector<Target> targets;
   if (!ctx.flags.all("filename").empty()) {
@@ -27,7 +33,8 @@ int runScale(Context& ctx) {
     if (!t) return fail(ctx, t.error());
     targets = std::move(*t);
   }
-  if (targets.empty()) return fail(ctx, clientError("resource(s) were provided, but no name was specified"));
+  if (targets.empty())
+    return fail(ctx, clientError("resource(s) were provided, but no name was specified"));
   auto api = ctx.api();
   if (!api) return fail(ctx, api.error());
   int rc = 0;
@@ -46,8 +53,8 @@ int runScale(Context& ctx) {
     if (ctx.flags.has("current-replicas")) {
       auto want = std::atoll(ctx.flags.get("current-replicas").c_str());
       if (api::getInt(*current, "spec.replicas", 1) != want) {
-        rc = fail(ctx, clientError("Expected replicas to be " + std::to_string(want) +
-                                   ", was " + std::to_string(api::getInt(*current, "spec.replicas", 1))));
+        rc = fail(ctx, clientError("Expected replicas to be " + std::to_string(want) + ", was " +
+                                   std::to_string(api::getInt(*current, "spec.replicas", 1))));
         continue;
       }
     }

@@ -24,12 +24,16 @@ int runSetImage(Context& ctx) {
   auto targets = targetsFromArgs(ctx, resourceArgs, true);
   if (!targets) return fail(ctx, targets.error());
   if (targets->empty())
-    return fail(ctx, clientError("one or more resources must be specified as <resource> <name> or <resource>/<name>"));
+    return fail(
+        ctx,
+        clientError(
+            "one or more resources must be specified as <resource> <name> or <resource>/<name>"));
   auto api = ctx.api();
   if (!api) return fail(ctx, api.error());
   int rc = 0;
   for (const auto& t : *targets) {
-    if (t.name.empty()) return fail(ctx, clientError("resource(s) were provided, but no name was specified"));
+    if (t.name.empty())
+      return fail(ctx, clientError("resource(s) were provided, but no name was specified"));
     auto current = (*api)->get(*t.type, t.ns, t.name, "");
     if (!current) {
       rc = fail(ctx, current.error());
@@ -42,7 +46,8 @@ int runSetImage(Context& ctx) {
       continue;
     }
     json::array order, updates;
-    for (const auto& c : containers->as_array()) order.push_back(json::object{{"name", api::getString(c, "name")}});
+    for (const auto& c : containers->as_array())
+      order.push_back(json::object{{"name", api::getString(c, "name")}});
     bool failed = false;
     for (const auto& [name, image] : images) {
       bool found = false;
@@ -59,12 +64,15 @@ int runSetImage(Context& ctx) {
     }
     if (failed) continue;
     json::object podSpec{{"$setElementOrder/containers", order}, {"containers", updates}};
-    json::value patch = t.type->kind == "Pod"
-                            ? json::value(json::object{{"spec", podSpec}})
-                            : json::value(json::object{{"spec", json::object{{"template", json::object{{"spec", podSpec}}}}}});
+    json::value patch =
+        t.type->kind == "Pod"
+            ? json::value(json::object{{"spec", podSpec}})
+            : json::value(json::object{
+                  {"spec", json::object{{"template", json::object{{"spec", podSpec}}}}}});
     client::WriteOptions wo;
     wo.fieldManager = "kubectl-set";
-    auto patched = (*api)->patch(*t.type, t.ns, t.name, client::PatchType::Strategic, patch, "", wo);
+    auto patched =
+        (*api)->patch(*t.type, t.ns, t.name, client::PatchType::Strategic, patch, "", wo);
     if (!patched) {
       rc = fail(ctx, patched.error());
       continue;

@@ -16,5 +16,7 @@ int runLabel(Context& ctx);  // label and annotate
 int runSetImage(Context& ctx);
 int runVersion(Context& ctx);
 int runApiResources(Context& ctx);
+int runRollout(Context& ctx);
+int runLogs(Context& ctx);
 
 }  // namespace sluice::cli

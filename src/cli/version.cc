@@ -11,10 +11,8 @@ constexpr const char* kClientVersion = "v1.33.1+sluice";
 }
 
 int runVersion(Context& ctx) {
-  json::object client{{"major", "1"},
-                      {"minor", "33"},
-                      {"gitVersion", kClientVersion},
-                      {"platform", "linux/amd64"}};
+  json::object client{
+      {"major", "1"}, {"minor", "33"}, {"gitVersion", kClientVersion}, {"platform", "linux/amd64"}};
   json::object out{{"clientVersion", client}};
   std::string output = ctx.flags.get("output");
   int rc = 0;

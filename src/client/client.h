@@ -82,8 +82,7 @@ class HttpClient : public Client {
   ~HttpClient() override;
 
   api::Result<HttpResult> request(const std::string& method, const std::string& target,
-                                  const std::string& body = "",
-                                  const std::string& contentType = "",
+                                  const std::string& body = "", const std::string& contentType = "",
                                   const std::string& accept = "application/json");
   // Streams a chunked response body to `onData` until it returns false or the body ends.
   // Returns the status code; a non-2xx body is returned in full as an error.
@@ -91,11 +90,13 @@ class HttpClient : public Client {
                      const std::function<bool(std::string_view)>& onData);
 
   api::Result<json::value> get(const api::ResourceType& type, const std::string& ns,
-                               const std::string& name, const std::string& subresource = "") override;
+                               const std::string& name,
+                               const std::string& subresource = "") override;
   api::Result<json::value> list(const api::ResourceType& type, const std::string& ns,
                                 const ListOptions& options = {}) override;
   api::Result<json::value> create(const api::ResourceType& type, const std::string& ns,
-                                  const json::value& object, const WriteOptions& options = {}) override;
+                                  const json::value& object,
+                                  const WriteOptions& options = {}) override;
   api::Result<json::value> update(const api::ResourceType& type, const std::string& ns,
                                   const std::string& name, const json::value& object,
                                   const std::string& subresource = "",
@@ -105,7 +106,8 @@ class HttpClient : public Client {
                                  const json::value& patch, const std::string& subresource = "",
                                  const WriteOptions& options = {}) override;
   api::Result<json::value> remove(const api::ResourceType& type, const std::string& ns,
-                                  const std::string& name, const DeleteOptions& options = {}) override;
+                                  const std::string& name,
+                                  const DeleteOptions& options = {}) override;
   api::Result<std::unique_ptr<EventStream>> watch(const api::ResourceType& type,
                                                   const std::string& ns,
                                                   const ListOptions& options) override;

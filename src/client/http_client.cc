@@ -1,7 +1,7 @@
 #include <boost/asio.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url.hpp>
 #include <condition_variable>
@@ -41,15 +41,18 @@ Error transportError(const std::string& server, const beast::error_code& ec) {
   Error e;
   e.code = 503;
   e.reason = "ServiceUnavailable";
-  e.message = "The connection to the server " + server + " was refused - did you specify the "
-              "right host or port? (" + ec.message() + ")";
+  e.message = "The connection to the server " + server +
+              " was refused - did you specify the "
+              "right host or port? (" +
+              ec.message() + ")";
   return e;
 }
 
 Error fromHttp(int status, const std::string& body) {
   boost::system::error_code ec;
   auto v = boost::json::parse(body, ec);
-  if (!ec && v.is_object() && api::getString(v, "kind") == "Status") return Error::fromStatus(v, status);
+  if (!ec && v.is_object() && api::getString(v, "kind") == "Status")
+    return Error::fromStatus(v, status);
   Error e;
   e.code = status;
   e.reason = status == 404 ? "NotFound" : "Unknown";
@@ -138,8 +141,7 @@ HttpClient::HttpClient(ClusterAccess access) : access_(std::move(access)) {
 HttpClient::~HttpClient() = default;
 
 api::Result<HttpResult> HttpClient::request(const std::string& method, const std::string& target,
-                                            const std::string& body,
-                                            const std::string& contentType,
+                                            const std::string& body, const std::string& contentType,
                                             const std::string& accept) {
   if (host_.empty()) return parseServer(access_.server).error();
   // One retry on a stale keep-alive connection.
@@ -314,13 +316,12 @@ api::Result<json::value> HttpClient::patch(const api::ResourceType& type, const 
   const char* ct = patchType == PatchType::Strategic ? "application/strategic-merge-patch+json"
                    : patchType == PatchType::Merge   ? "application/merge-patch+json"
                                                      : "application/json-patch+json";
-  return jsonCall("PATCH", path(type, ns, name, sub) + writeQuery(options),
-                  json::serialize(patch), ct);
+  return jsonCall("PATCH", path(type, ns, name, sub) + writeQuery(options), json::serialize(patch),
+                  ct);
 }
 
 api::Result<json::value> HttpClient::remove(const api::ResourceType& type, const std::string& ns,
-                                            const std::string& name,
-                                            const DeleteOptions& options) {
+                                            const std::string& name, const DeleteOptions& options) {
   json::object body{{"kind", "DeleteOptions"}, {"apiVersion", "v1"}};
   if (!options.propagationPolicy.empty()) body["propagationPolicy"] = options.propagationPolicy;
   if (options.gracePeriodSeconds) body["gracePeriodSeconds"] = *options.gracePeriodSeconds;

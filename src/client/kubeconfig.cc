@@ -43,25 +43,31 @@ api::Result<ClusterAccess> loadKubeconfig(const std::string& path, const std::st
   if (ctxName.empty())
     return api::Error::badRequest("kubeconfig " + path + ": current-context is not set");
   auto* ctx = findNamed(*doc, "contexts", ctxName);
-  if (!ctx) return api::Error::badRequest("kubeconfig " + path + ": context \"" + ctxName + "\" not found");
+  if (!ctx)
+    return api::Error::badRequest("kubeconfig " + path + ": context \"" + ctxName + "\" not found");
   std::string clusterName = api::getString(*ctx, "context.cluster");
   std::string userName = api::getString(*ctx, "context.user");
   auto* cluster = findNamed(*doc, "clusters", clusterName);
   if (!cluster)
-    return api::Error::badRequest("kubeconfig " + path + ": cluster \"" + clusterName + "\" not found");
+    return api::Error::badRequest("kubeconfig " + path + ": cluster \"" + clusterName +
+                                  "\" not found");
   ClusterAccess access;
   access.source = path;
   access.server = api::getString(*cluster, "cluster.server");
   if (access.server.empty())
-    return api::Error::badRequest("kubeconfig " + path + ": cluster \"" + clusterName + "\" has no server");
+    return api::Error::badRequest("kubeconfig " + path + ": cluster \"" + clusterName +
+                                  "\" has no server");
   if (auto data = api::getString(*cluster, "cluster.certificate-authority-data"); !data.empty()) {
     auto pem = apiserver::base64Decode(data);
     if (!pem)
-      return api::Error::badRequest("kubeconfig " + path + ": certificate-authority-data is not valid base64");
+      return api::Error::badRequest("kubeconfig " + path +
+                                    ": certificate-authority-data is not valid base64");
     access.caPem = *pem;
   } else if (auto file = api::getString(*cluster, "cluster.certificate-authority"); !file.empty()) {
     std::ifstream ca(file);
-    if (!ca) return api::Error::badRequest("kubeconfig " + path + ": cannot read certificate-authority " + file);
+    if (!ca)
+      return api::Error::badRequest("kubeconfig " + path + ": cannot read certificate-authority " +
+                                    file);
     std::stringstream cs;
     cs << ca.rdbuf();
     access.caPem = cs.str();
@@ -110,8 +116,10 @@ api::Status writeKubeconfig(const std::string& path, const std::string& server,
       "kind: Config\n"
       "clusters:\n"
       "- cluster:\n" +
-      (caPem.empty() ? std::string() : "    certificate-authority-data: " + apiserver::base64Encode(caPem) + "\n") +
-      "    server: " + server + "\n"
+      (caPem.empty() ? std::string()
+                     : "    certificate-authority-data: " + apiserver::base64Encode(caPem) + "\n") +
+      "    server: " + server +
+      "\n"
       "  name: sluice\n"
       "contexts:\n"
       "- context:\n"
@@ -124,7 +132,8 @@ api::Status writeKubeconfig(const std::string& path, const std::string& server,
       "users:\n"
       "- name: sluice-admin\n"
       "  user:\n"
-      "    token: " + token + "\n";
+      "    token: " +
+      token + "\n";
   std::string tmp = path + ".tmp." + std::to_string(getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return api::Error::internal("cannot write " + tmp + ": " + std::strerror(errno));
@@ -144,7 +153,8 @@ api::Status writeKubeconfig(const std::string& path, const std::string& server,
   ::close(fd);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());
-    return api::Error::internal("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+    return api::Error::internal("cannot rename " + tmp + " to " + path + ": " +
+                                std::strerror(errno));
   }
   return {};
 }

@@ -9,11 +9,11 @@
 namespace sluice::client {
 
 struct ClusterAccess {
-  std::string server;     // "http://127.0.0.1:6443"
-  std::string token;      // bearer token, may be empty
-  std::string namespace_; // the context's namespace, "default" when unset
-  std::string source;     // the file it came from, for messages
-  std::string caPem;      // the cluster's CA (certificate-authority[-data]); empty: system roots
+  std::string server;      // "http://127.0.0.1:6443"
+  std::string token;       // bearer token, may be empty
+  std::string namespace_;  // the context's namespace, "default" when unset
+  std::string source;      // the file it came from, for messages
+  std::string caPem;       // the cluster's CA (certificate-authority[-data]); empty: system roots
   bool insecureSkipTlsVerify = false;
 };
 

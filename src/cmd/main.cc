@@ -1,11 +1,16 @@
-// sluice: one binary. `sluice server` runs the cluster; every other first word is a kubectl verb.
-#include <cstring>
+// sluice: one binary. `sluice server` runs the cluster, `sluice http-echo` is the built-in test
+// server used as an image; every other first word is a kubectl verb.
 #include <string_view>
 
 #include "cli/cli.h"
 #include "cmd/commands.h"
+#include "node/http_echo.h"
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::string_view(argv[1]) == "server") return sluice::cmd::runServer(argc - 1, argv + 1);
+  if (argc >= 2) {
+    std::string_view sub = argv[1];
+    if (sub == "server") return sluice::cmd::runServer(argc - 1, argv + 1);
+    if (sub == "http-echo") return sluice::node::runHttpEcho(argc - 1, argv + 1);
+  }
   return sluice::cli::run(argc, argv);
 }

@@ -9,14 +9,21 @@
 #include <fstream>
 #include <iostream>
 #include <random>
+#include <sstream>
 #include <string>
 
 #include "apiserver/handler.h"
 #include "apiserver/http_server.h"
 #include "apiserver/registry.h"
 #include "apiserver/tls.h"
+#include "client/client.h"
 #include "client/kubeconfig.h"
 #include "cmd/commands.h"
+#include "controllers/deployment/deployment_controller.h"
+#include "controllers/replicaset/replicaset_controller.h"
+#include "node/agent.h"
+#include "node/http_echo.h"
+#include "node/image_catalog.h"
 #include "store/store.h"
 
 namespace sluice::cmd {
@@ -24,19 +31,29 @@ namespace sluice::cmd {
 namespace {
 
 const char* kUsage =
-    "Usage: sluice server [--data-dir DIR] [--listen HOST:PORT]\n"
+    "Usage: sluice server [--data-dir DIR] [--listen HOST:PORT] [--cluster-cidr CIDR]\n"
+    "                     [--image-catalog FILE]... [--node-name NAME]\n"
     "\n"
     "Runs a single-machine Kubernetes-compatible cluster.\n"
     "\n"
     "Options:\n"
     "  --data-dir DIR      where state, the admin token and the kubeconfig live\n"
     "                      (default $XDG_DATA_HOME/sluice, else ~/.local/share/sluice)\n"
-    "  --listen HOST:PORT  the API server's address (default 127.0.0.1:6443; port 0 picks one)\n";
+    "  --listen HOST:PORT  the API server's address (default 127.0.0.1:6443; port 0 picks one)\n"
+    "  --cluster-cidr CIDR loopback range for pod IPs (default 127.42.0.0/16)\n"
+    "  --image-catalog F   an image catalog read after DIR/images.yaml (repeatable)\n"
+    "  --node-name NAME    this node's name (default sluice-node)\n"
+    "  --rollout-step-interval D  least time between two rollout steps of a Deployment\n"
+    "                      (default 1s; 0 steps as fast as Kubernetes' arithmetic allows)\n";
 
 struct ServerFlags {
   std::string dataDir;
   std::string host = "127.0.0.1";
   int port = 6443;
+  std::string clusterCidr = "127.42.0.0/16";
+  std::vector<std::string> imageCatalogs;
+  std::string nodeName = "sluice-node";
+  std::chrono::milliseconds rolloutStepInterval{1000};
 };
 
 bool takeValue(int& i, int argc, char** argv, std::string_view name, std::string& out) {
@@ -77,6 +94,20 @@ int parseFlags(int argc, char** argv, ServerFlags& flags) {
         return 2;
       }
       flags.port = static_cast<int>(port);
+    } else if (takeValue(i, argc, argv, "--cluster-cidr", v)) {
+      flags.clusterCidr = v;
+    } else if (takeValue(i, argc, argv, "--image-catalog", v)) {
+      flags.imageCatalogs.push_back(v);
+    } else if (takeValue(i, argc, argv, "--node-name", v)) {
+      flags.nodeName = v;
+    } else if (takeValue(i, argc, argv, "--rollout-step-interval", v)) {
+      auto d = node::parseGoDuration(v);
+      if (!d) {
+        std::cerr << "error: --rollout-step-interval " << v
+                  << ": want a duration such as 1s or 500ms\n";
+        return 2;
+      }
+      flags.rolloutStepInterval = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
     } else if (std::string_view(argv[i]) == "-h" || std::string_view(argv[i]) == "--help") {
       std::cout << kUsage;
       return 1;
@@ -156,9 +187,42 @@ int runServer(int argc, char** argv) {
     return 1;
   }
 
+  // Image catalogs given by flag must be readable and valid: a typo here should stop the server
+  // with a clear message rather than surface later as ErrImagePull.
+  for (const auto& f : flags.imageCatalogs) {
+    std::ifstream in(f);
+    if (!in) {
+      std::cerr << "error: --image-catalog " << f << ": cannot read the file\n";
+      return 1;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (auto parsed = node::ImageCatalog::parse(ss.str(), f); !parsed) {
+      std::cerr << "error: " << parsed.error().message << "\n";
+      return 1;
+    }
+  }
+  auto client = client::newInProcessClient(registry);
+  auto clock = [] { return std::chrono::system_clock::now(); };
+  node::NodeAgent::Options agentOptions;
+  agentOptions.nodeName = flags.nodeName;
+  agentOptions.podCidr = flags.clusterCidr;
+  agentOptions.dataDir = flags.dataDir;
+  agentOptions.catalogFiles = flags.imageCatalogs;
+  agentOptions.sluiceBinary = node::currentExecutablePath();
+  node::NodeAgent agent(*client, agentOptions, clock);
+  controllers::ReplicaSetController replicaSets(*client, clock);
+  controllers::DeploymentController deployments(*client, clock, flags.rolloutStepInterval);
+
   apiserver::Handler::Options handlerOptions;
   handlerOptions.token = *token;
   apiserver::Handler handler(registry, handlerOptions);
+  handler.addSubresource(
+      "pods", "log",
+      [&agent](const apiserver::Request& req, const apiserver::ResourcePath& path,
+               const std::map<std::string, std::string>& query) {
+        return agent.logs(req, path, query);
+      });
   auto tls = apiserver::loadOrCreateTlsIdentity(flags.dataDir, {flags.host});
   if (!tls) {
     std::cerr << "error: " << tls.error().message << "\n";
@@ -174,19 +238,29 @@ int runServer(int argc, char** argv) {
     std::cerr << "error: " << st.error().message << "\n";
     return 1;
   }
-  std::string hostPart = flags.host.find(':') != std::string::npos ? "[" + flags.host + "]" : flags.host;
+  std::string hostPart =
+      flags.host.find(':') != std::string::npos ? "[" + flags.host + "]" : flags.host;
   std::string server = "https://" + hostPart + ":" + std::to_string(http.port());
   std::string kubeconfig = flags.dataDir + "/kubeconfig";
   if (auto st = client::writeKubeconfig(kubeconfig, server, *token, tls->caCertPem); !st) {
     std::cerr << "error: " << st.error().message << "\n";
     return 1;
   }
+  if (auto st = agent.start(); !st) {
+    std::cerr << "error: " << st.error().message << "\n";
+    return 1;
+  }
+  replicaSets.start();
+  deployments.start();
   std::cerr << "sluice server listening on " << server << " (TLS; plain HTTP too)\n"
             << "kubeconfig: " << kubeconfig << "\n";
 
   int sig = 0;
   sigwait(&stopSignals, &sig);
   std::cerr << "sluice server: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
+  deployments.stop();
+  replicaSets.stop();
+  agent.stop();
   http.stop();
   return 0;
 }

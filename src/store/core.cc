@@ -55,7 +55,8 @@ bool sameContent(const json::value& a, const json::value& b) {
 
 class CoreStore::WatchImpl : public Watch {
  public:
-  WatchImpl(std::string prefix, Filter filter) : prefix(std::move(prefix)), filter(std::move(filter)) {}
+  WatchImpl(std::string prefix, Filter filter)
+      : prefix(std::move(prefix)), filter(std::move(filter)) {}
 
   bool drain(std::vector<Event>& out) override {
     std::lock_guard lock(mu_);
@@ -178,8 +179,8 @@ api::Result<ListResult> CoreStore::list(const std::string& prefix, const Filter&
   std::lock_guard lock(mu_);
   ListResult out;
   out.rv = revision_;
-  auto it = continueToken.empty() ? objects_.lower_bound(prefix)
-                                  : objects_.upper_bound(continueToken);
+  auto it =
+      continueToken.empty() ? objects_.lower_bound(prefix) : objects_.upper_bound(continueToken);
   if (!continueToken.empty() && !hasPrefix(continueToken, prefix))
     return api::Error::badRequest("continue token does not match the list");
   for (; it != objects_.end() && hasPrefix(it->first, prefix); ++it) {

@@ -217,8 +217,7 @@ api::Result<InitialState> load(Db& db) {
 
 }  // namespace
 
-api::Result<std::unique_ptr<Store>> openSqliteStore(const std::string& path,
-                                                    int64_t historyLimit) {
+api::Result<std::unique_ptr<Store>> openSqliteStore(const std::string& path, int64_t historyLimit) {
   auto db = std::make_unique<Db>();
   if (auto st = db->open(path); !st) return st.error();
   auto state = load(*db);

@@ -192,8 +192,12 @@ void writeFile(const std::string& path, const std::string& text) {
   out << text;
 }
 
-std::string sluiceBinary() { return SLUICE_BINARY; }
-std::string sourceDir() { return SLUICE_SOURCE_DIR; }
+std::string sluiceBinary() {
+  return SLUICE_BINARY;
+}
+std::string sourceDir() {
+  return SLUICE_SOURCE_DIR;
+}
 
 std::string kubectlBinary(const std::string& version) {
   for (const char* dir : {"/usr/lib/google-cloud-sdk/bin/", "/usr/bin/", "/usr/local/bin/"}) {
@@ -203,7 +207,8 @@ std::string kubectlBinary(const std::string& version) {
   return "";
 }
 
-Server::Server(const std::string& dataDir) {
+Server::Server(const std::string& dataDir, std::vector<std::string> extraArgs)
+    : extraArgs_(std::move(extraArgs)) {
   if (dataDir.empty()) {
     ownDir_.emplace();
     dataDir_ = ownDir_->path() + "/data";
@@ -223,8 +228,10 @@ Server::~Server() {
 void Server::start() {
   std::string kc = kubeconfig();
   ::unlink(kc.c_str());
-  process_ = std::make_unique<Background>(std::vector<std::string>{
-      sluiceBinary(), "server", "--data-dir", dataDir_, "--listen", "127.0.0.1:0"});
+  std::vector<std::string> argv{sluiceBinary(), "server",   "--data-dir",
+                                dataDir_,       "--listen", "127.0.0.1:0"};
+  argv.insert(argv.end(), extraArgs_.begin(), extraArgs_.end());
+  process_ = std::make_unique<Background>(argv);
   bool ready = waitFor([&] { return access(kc.c_str(), R_OK) == 0; }, std::chrono::seconds(30));
   if (!ready) throw std::runtime_error("server did not start: " + process_->err());
   std::string text = readFile(kc);
@@ -272,9 +279,9 @@ std::optional<ProcessResult> Server::kubectl(const std::string& version,
 std::pair<int, std::string> Server::curl(const std::string& method, const std::string& path,
                                          const std::string& body, const std::string& contentType,
                                          bool withToken) {
-  std::vector<std::string> argv = {"curl", "-sS", "--cacert", dataDir_ + "/ca.crt", "-X", method,
-                                   "-o", "-", "-w", "\n%{http_code}", "-H",
-                                   "Content-Type: " + contentType};
+  std::vector<std::string> argv = {
+      "curl", "-sS", "--cacert", dataDir_ + "/ca.crt", "-X", method,
+      "-o",   "-",   "-w",       "\n%{http_code}",     "-H", "Content-Type: " + contentType};
   if (withToken) {
     argv.push_back("-H");
     argv.push_back("Authorization: Bearer " + token());

@@ -65,7 +65,7 @@ void writeFile(const std::string& path, const std::string& text);
 // A `sluice server` in a temp data dir on 127.0.0.1 with a free port.
 class Server {
  public:
-  explicit Server(const std::string& dataDir = "");
+  explicit Server(const std::string& dataDir = "", std::vector<std::string> extraArgs = {});
   ~Server();
   // Starts (or restarts) the server and waits for its kubeconfig.
   void start();
@@ -94,6 +94,7 @@ class Server {
   std::string dataDir_;
   std::string url_;
   std::string cacheDir_;
+  std::vector<std::string> extraArgs_;
   std::unique_ptr<Background> process_;
 };
 

@@ -70,7 +70,8 @@ TEST(LabelSelectorParse, Errors) {
   const std::vector<ErrorCase> cases = {
       {"open paren instead of key", "(a)",
        "found '(', expected: !, identifier, or 'end of string'"},
-      {"not-equals without a key", "!=a", "found '!=', expected: !, identifier, or 'end of string'"},
+      {"not-equals without a key", "!=a",
+       "found '!=', expected: !, identifier, or 'end of string'"},
       {"operator without key after bang", "!(",
        "unable to parse requirement: found '(', expected: identifier"},
       {"in without parens", "a in b", "unable to parse requirement: found 'b' expected: '('"},

@@ -100,6 +100,7 @@ TEST(ParseYamlDocument, Structure) {
       {"merge list, first wins", "a: &a {x: 1}\nb: &b {x: 2, z: 2}\nc:\n  <<: [*a, *b]\n",
        R"({"a":{"x":1},"b":{"x":2,"z":2},"c":{"x":1,"z":2}})"},
       {"document start marker", "---\na: 1\n", R"({"a":1})"},
+      {"empty documents around it", "---\n---\na: 1\n---\n# end\n", R"({"a":1})"},
       {"json", R"({"a": [1, "x", null, true], "b": {"c": -1}})",
        R"({"a":[1,"x",null,true],"b":{"c":-1}})"},
       {"json-looking yaml flow", "{a: 1, b: [x]}", R"({"a":1,"b":["x"]})"},
@@ -140,6 +141,12 @@ TEST(ParseYamlDocument, Errors) {
       {"explicit tag mismatch", "a: !!int abc", "cannot decode `abc` as a !!int"},
       {"several documents", "a: 1\n---\nb: 2\n",
        "expected a single YAML or JSON document, found 2"},
+      // yaml-cpp alone would loop forever on these, reading empty documents at the same token.
+      {"too deeply nested", "a: " + std::string(5000, '[') + std::string(5000, ']'),
+       "exceeded max depth of nesting"},
+      {"stray comma at the top", ", a: 1\n", "yaml: line 1: did not find expected node content"},
+      {"stray comma after a document", "[a]\n,\n",
+       "yaml: line 2: did not find expected node content"},
   };
   for (const auto& c : cases) {
     auto v = parseYamlDocument(c.text);

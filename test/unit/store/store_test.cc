@@ -12,8 +12,9 @@ namespace {
 namespace json = boost::json;
 
 json::value obj(const std::string& name, const std::string& app, int n = 0) {
-  return json::object{{"metadata", json::object{{"name", name}, {"labels", json::object{{"app", app}}}}},
-                      {"spec", json::object{{"n", n}}}};
+  return json::object{
+      {"metadata", json::object{{"name", name}, {"labels", json::object{{"app", app}}}}},
+      {"spec", json::object{{"n", n}}}};
 }
 
 class TempDir {
@@ -80,7 +81,8 @@ TEST_P(StoreTest, MissingKeyIsNotFound) {
   auto got = store_->get("/k/none");
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.error().code, 404);
-  auto upd = store_->update("/k/none", [](const Object& o) -> api::Result<json::value> { return *o.value; });
+  auto upd = store_->update("/k/none",
+                            [](const Object& o) -> api::Result<json::value> { return *o.value; });
   EXPECT_EQ(upd.error().code, 404);
   EXPECT_EQ(store_->remove("/k/none").error().code, 404);
 }
@@ -109,14 +111,19 @@ TEST_P(StoreTest, UpdateWithStaleRevisionConflicts) {
 TEST_P(StoreTest, NoOpUpdateKeepsResourceVersion) {
   auto a = store_->create("/k/a", obj("a", "x", 1));
   ASSERT_TRUE(a.ok());
-  auto same = store_->update("/k/a", [](const Object& cur) -> api::Result<json::value> { return *cur.value; });
+  auto same = store_->update(
+      "/k/a", [](const Object& cur) -> api::Result<json::value> { return *cur.value; });
   ASSERT_TRUE(same.ok());
   EXPECT_EQ(same->rv, a->rv);
   EXPECT_EQ(store_->revision(), a->rv);
 }
 
 TEST_P(StoreTest, ListByPrefixFilterAndPaging) {
-  for (auto n : {"a", "b", "c", "d"}) ASSERT_TRUE(store_->create(std::string("/core/pods/ns1/") + n, obj(n, n == std::string("b") ? "y" : "x")).ok());
+  for (auto n : {"a", "b", "c", "d"})
+    ASSERT_TRUE(
+        store_
+            ->create(std::string("/core/pods/ns1/") + n, obj(n, n == std::string("b") ? "y" : "x"))
+            .ok());
   ASSERT_TRUE(store_->create("/core/pods/ns10/z", obj("z", "x")).ok());
   auto all = store_->list("/core/pods/ns1/", nullptr);
   ASSERT_TRUE(all.ok());
@@ -137,7 +144,11 @@ TEST_P(StoreTest, ListByPrefixFilterAndPaging) {
 
 TEST_P(StoreTest, WatchFromRevisionReplaysHistory) {
   auto a = store_->create("/k/a", obj("a", "x"));
-  ASSERT_TRUE(store_->update("/k/a", [](const Object&) -> api::Result<json::value> { return obj("a", "x", 1); }).ok());
+  ASSERT_TRUE(
+      store_
+          ->update("/k/a",
+                   [](const Object&) -> api::Result<json::value> { return obj("a", "x", 1); })
+          .ok());
   ASSERT_TRUE(store_->remove("/k/a").ok());
   auto w = store_->watch("/k/", a->rv, nullptr);
   ASSERT_TRUE(w.ok());
@@ -165,8 +176,14 @@ TEST_P(StoreTest, WatchReportsSelectorTransitions) {
     return v.at("metadata").at("labels").at("app") == "x";
   });
   ASSERT_TRUE(w.ok());
-  ASSERT_TRUE(store_->update("/k/a", [](const Object&) -> api::Result<json::value> { return obj("a", "y"); }).ok());
-  ASSERT_TRUE(store_->update("/k/a", [](const Object&) -> api::Result<json::value> { return obj("a", "x"); }).ok());
+  ASSERT_TRUE(
+      store_
+          ->update("/k/a", [](const Object&) -> api::Result<json::value> { return obj("a", "y"); })
+          .ok());
+  ASSERT_TRUE(
+      store_
+          ->update("/k/a", [](const Object&) -> api::Result<json::value> { return obj("a", "x"); })
+          .ok());
   auto events = drainFor(**w, 2);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].type, EventType::Deleted);  // stopped matching
@@ -196,13 +213,16 @@ TEST_P(StoreTest, CompactionMakesOldRevisionsGone) {
 TEST_P(StoreTest, AutomaticCompactionBoundsHistory) {
   store_ = open(20);
   auto first = store_->create("/k/first", obj("f", "x"));
-  for (int i = 0; i < 50; ++i) ASSERT_TRUE(store_->create("/k/" + std::to_string(i), obj("n", "x")).ok());
+  for (int i = 0; i < 50; ++i)
+    ASSERT_TRUE(store_->create("/k/" + std::to_string(i), obj("n", "x")).ok());
   EXPECT_GT(store_->compactedRevision(), first->rv);
   EXPECT_EQ(store_->watch("/k/", first->rv, nullptr).error().code, 410);
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, StoreTest, ::testing::Values(Kind::Memory, Kind::Sqlite),
-                         [](const auto& info) { return info.param == Kind::Memory ? "Memory" : "Sqlite"; });
+                         [](const auto& info) {
+                           return info.param == Kind::Memory ? "Memory" : "Sqlite";
+                         });
 
 TEST(SqliteStoreTest, StateAndHistorySurviveReopen) {
   TempDir dir;
@@ -211,7 +231,10 @@ TEST(SqliteStoreTest, StateAndHistorySurviveReopen) {
     auto s = openSqliteStore(dir.path() + "/state.db");
     ASSERT_TRUE(s.ok());
     created = (*s)->create("/k/a", obj("a", "x"))->rv;
-    updated = (*s)->update("/k/a", [](const Object&) -> api::Result<json::value> { return obj("a", "x", 7); })->rv;
+    updated =
+        (*s)->update("/k/a",
+                     [](const Object&) -> api::Result<json::value> { return obj("a", "x", 7); })
+            ->rv;
   }
   auto s = openSqliteStore(dir.path() + "/state.db");
   ASSERT_TRUE(s.ok());

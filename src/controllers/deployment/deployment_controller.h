@@ -1,0 +1,42 @@
+// The Deployment controller: rolls a Deployment's pod template out through ReplicaSets
+// (RollingUpdate with maxSurge/maxUnavailable, or Recreate), honours `paused`, scales
+// proportionally mid-rollout, numbers revisions, cleans up history and reports status and
+// conditions as Kubernetes does. The arithmetic lives in rollout_math.h; this file turns objects
+// into its inputs and its answers into API calls — at most one kind of change per pass.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "client/informer.h"
+#include "controllers/common.h"
+
+namespace sluice::controllers {
+
+class DeploymentController {
+ public:
+  // `stepInterval`: the least time between two rollout steps of one Deployment (see the README:
+  // it lets `set image ... && rollout pause` stop after the first step, as on a real cluster
+  // where pods take seconds to start). Zero steps as fast as the arithmetic allows.
+  DeploymentController(client::Client& client, Clock clock,
+                       std::chrono::milliseconds stepInterval = std::chrono::seconds(1));
+  ~DeploymentController();
+  void start();
+  void stop();
+  api::Status sync(const std::string& key);
+
+ private:
+  client::Client& client_;
+  Clock clock_;
+  client::Informer deployments_;
+  client::Informer replicaSets_;
+  WorkQueue queue_;
+  EventRecorder events_;
+  std::unique_ptr<Workers> workers_;
+  std::chrono::milliseconds stepInterval_;
+  std::mutex stepsMu_;
+  std::map<std::string, std::chrono::steady_clock::time_point> lastStep_;
+};
+
+}  // namespace sluice::controllers

@@ -1,0 +1,88 @@
+#include "controllers/workqueue.h"
+
+#include <algorithm>
+
+namespace sluice::controllers {
+
+void WorkQueue::addLocked(const std::string& key) {
+  if (shutdown_ || dirty_.count(key)) return;
+  dirty_.insert(key);
+  if (processing_.count(key)) return;  // re-queued by done()
+  queue_.push_back(key);
+  cv_.notify_one();
+}
+
+void WorkQueue::add(const std::string& key) {
+  std::lock_guard lock(mu_);
+  addLocked(key);
+}
+
+void WorkQueue::addAfter(const std::string& key, std::chrono::milliseconds delay) {
+  if (delay.count() <= 0) return add(key);
+  std::lock_guard lock(mu_);
+  if (shutdown_) return;
+  delayed_.emplace(Clock::now() + delay, key);
+  cv_.notify_all();
+}
+
+void WorkQueue::addRateLimited(const std::string& key) {
+  std::chrono::milliseconds delay;
+  {
+    std::lock_guard lock(mu_);
+    int n = failures_[key]++;
+    // 5 ms * 2^n, capped at 60 s.
+    delay = std::chrono::milliseconds(std::min<long long>(60000, 5LL << std::min(n, 20)));
+  }
+  addAfter(key, delay);
+}
+
+void WorkQueue::forget(const std::string& key) {
+  std::lock_guard lock(mu_);
+  failures_.erase(key);
+}
+
+std::optional<std::string> WorkQueue::get() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    auto now = Clock::now();
+    while (!delayed_.empty() && delayed_.begin()->first <= now) {
+      std::string key = delayed_.begin()->second;
+      delayed_.erase(delayed_.begin());
+      addLocked(key);
+    }
+    if (shutdown_) return std::nullopt;
+    if (!queue_.empty()) {
+      std::string key = queue_.front();
+      queue_.pop_front();
+      dirty_.erase(key);
+      processing_.insert(key);
+      return key;
+    }
+    if (delayed_.empty())
+      cv_.wait(lock);
+    else
+      cv_.wait_until(lock, delayed_.begin()->first);
+  }
+}
+
+void WorkQueue::done(const std::string& key) {
+  std::lock_guard lock(mu_);
+  processing_.erase(key);
+  if (dirty_.count(key)) {
+    queue_.push_back(key);
+    cv_.notify_one();
+  }
+}
+
+void WorkQueue::shutdown() {
+  std::lock_guard lock(mu_);
+  shutdown_ = true;
+  cv_.notify_all();
+}
+
+size_t WorkQueue::length() {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+}  // namespace sluice::controllers
