@@ -75,6 +75,23 @@ api::Status checkTypeMeta(json::object& body, const ResourceType& type) {
   return {};
 }
 
+// Typed Kubernetes objects have no nulls: decoding drops them (`creationTimestamp: null` in a
+// pod template that kubectl sends, for instance). Dropping them keeps equal objects equal.
+void dropNulls(json::value& v) {
+  if (auto* o = v.if_object()) {
+    for (auto it = o->begin(); it != o->end();) {
+      if (it->value().is_null()) {
+        it = o->erase(it);
+      } else {
+        dropNulls(it->value());
+        ++it;
+      }
+    }
+  } else if (auto* a = v.if_array()) {
+    for (auto& e : *a) dropNulls(e);
+  }
+}
+
 }  // namespace
 
 Registry::Registry(store::Store& store, Clock clock) : store_(store), clock_(std::move(clock)) {}
@@ -171,6 +188,7 @@ Result<json::value> Registry::list(const ResourceType& type, const std::string& 
 Result<json::value> Registry::create(const ResourceType& type, const std::string& ns,
                                      json::value body, const WriteOptions& options) {
   if (!body.is_object()) return Error::badRequest("the request body must be a JSON object");
+  dropNulls(body);
   auto& obj = body.as_object();
   if (auto st = checkTypeMeta(obj, type); !st) return st.error();
   auto& meta = api::ensureObject(body, "metadata");
@@ -214,6 +232,7 @@ Result<json::value> Registry::create(const ResourceType& type, const std::string
 Result<json::value> Registry::prepareUpdate(const ResourceType& type, const json::value& current,
                                             json::value next, const std::string& subresource) {
   if (!next.is_object()) return Error::badRequest("the request body must be a JSON object");
+  dropNulls(next);
   auto& obj = next.as_object();
   if (auto st = checkTypeMeta(obj, type); !st) return st.error();
   const auto& cur = current.as_object();

@@ -68,6 +68,28 @@ dm::ReplicaSetState rsState(const json::value& rs) {
   return s;
 }
 
+// Templates compare as Kubernetes compares typed objects (apiequality.Semantic.DeepEqual): a
+// null, an empty object and an empty list equal an absent field (`resources: {}` that kubectl
+// sends on `rollout undo`, for instance).
+void normalize(json::value& v) {
+  if (auto* o = v.if_object()) {
+    for (auto it = o->begin(); it != o->end();) {
+      normalize(it->value());
+      const auto& x = it->value();
+      bool empty = x.is_null() || (x.is_object() && x.as_object().empty()) ||
+                   (x.is_array() && x.as_array().empty());
+      it = empty ? o->erase(it) : it + 1;
+    }
+  } else if (auto* a = v.if_array()) {
+    for (auto& e : *a) normalize(e);
+  }
+}
+
+json::value normalized(json::value v) {
+  normalize(v);
+  return v;
+}
+
 json::value templateWithoutHash(const json::value& rs) {
   json::value t = api::find(rs, "spec.template") ? *api::find(rs, "spec.template") : json::object{};
   if (auto* labels = api::find(t, "metadata.labels"); labels && labels->is_object()) {
@@ -183,10 +205,11 @@ api::Status DeploymentController::sync(const std::string& key) {
   }
   json::value templ =
       api::find(*d, "spec.template") ? *api::find(*d, "spec.template") : json::object{};
+  json::value normalizedTempl = normalized(templ);
   client::ObjectPtr newRs;
   std::vector<client::ObjectPtr> oldRss;
   for (const auto& rs : owned) {
-    if (!newRs && templateWithoutHash(*rs) == templ)
+    if (!newRs && normalized(templateWithoutHash(*rs)) == normalizedTempl)
       newRs = rs;
     else
       oldRss.push_back(rs);
