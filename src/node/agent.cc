@@ -559,6 +559,7 @@ struct NodeAgent::Impl {
 
   void onExit(const std::string& key, const std::string& uid, const std::string& cname,
               ExitStatus es) {
+    bool backingOff = false;
     {
       std::lock_guard lock(mu);
       auto it = runtimes.find(key);
@@ -588,6 +589,13 @@ struct NodeAgent::Impl {
       }
       if (cr.stopping) cr.nextStart = now;  // killed for liveness: restart right away
       cr.stopping = false;
+      backingOff = cr.nextStart > now && !it->second.terminating;
+    }
+    if (backingOff) {
+      if (auto pod = pods.get(key); pod && api::uidOf(*pod) == uid)
+        events.record(*pod, "Warning", "BackOff",
+                      "Back-off restarting failed container " + cname + " in pod " +
+                          api::nameOf(*pod) + "_" + api::namespaceOf(*pod) + "(" + uid + ")");
     }
     queue.add(key);
   }

@@ -1,6 +1,7 @@
 #include "controllers/deployment/deployment_controller.h"
 
 #include <algorithm>
+#include <set>
 
 #include "api/object.h"
 #include "api/selector.h"
@@ -17,6 +18,9 @@ const api::ResourceType& deployType() {
 }
 const api::ResourceType& rsType() {
   return *api::findByKind("apps/v1", "ReplicaSet");
+}
+const api::ResourceType& podType() {
+  return *api::findByKind("v1", "Pod");
 }
 
 std::string annotation(const json::value& o, std::string_view key) {
@@ -117,6 +121,21 @@ json::object condition(const std::string& type, const std::string& status,
                       {"message", message}};
 }
 
+// Whether a pod controlled by one of `replicaSets` has not finished (Succeeded or Failed),
+// Terminating ones included.
+bool anyPodRunning(const client::Informer& pods, const std::string& ns,
+                   const std::vector<client::ObjectPtr>& replicaSets) {
+  std::set<std::string> uids;
+  for (const auto& rs : replicaSets) uids.insert(api::uidOf(*rs));
+  for (const auto& pod : pods.listNamespace(ns)) {
+    auto* ref = controllerRef(*pod);
+    if (!ref || !uids.count(api::getString(*ref, "uid"))) continue;
+    auto phase = api::getString(*pod, "status.phase");
+    if (phase != "Succeeded" && phase != "Failed") return true;
+  }
+  return false;
+}
+
 const json::value* findCondition(const json::value& d, const std::string& type) {
   if (auto* conds = api::find(d, "status.conditions"); conds && conds->is_array())
     for (const auto& c : conds->as_array())
@@ -132,6 +151,7 @@ DeploymentController::DeploymentController(client::Client& client, Clock clock,
       clock_(clock),
       deployments_(client, deployType()),
       replicaSets_(client, rsType()),
+      pods_(client, podType()),
       events_(client, "deployment-controller", clock),
       stepInterval_(stepInterval) {
   auto enqueue = [this](const client::ObjectPtr& d) { queue_.add(client::Informer::keyOf(*d)); };
@@ -154,6 +174,19 @@ DeploymentController::DeploymentController(client::Client& client, Clock clock,
   replicaSets_.addHandlers(
       {owner, [owner](const client::ObjectPtr&, const client::ObjectPtr& rs) { owner(rs); },
        owner});
+  // A Recreate rollout waits for the old pods to be gone; their removal is its cue.
+  pods_.addHandlers({nullptr, nullptr, [this](const client::ObjectPtr& pod) {
+                       auto* rsRef = controllerRef(*pod);
+                       if (!rsRef || api::getString(*rsRef, "kind") != "ReplicaSet") return;
+                       std::string ns = api::namespaceOf(*pod);
+                       auto rs = replicaSets_.get(ns + "/" + api::getString(*rsRef, "name"));
+                       auto* dRef = rs ? controllerRef(*rs) : nullptr;
+                       if (!dRef || api::getString(*dRef, "kind") != "Deployment") return;
+                       std::string key = ns + "/" + api::getString(*dRef, "name");
+                       auto d = deployments_.get(key);
+                       if (d && api::getString(*d, "spec.strategy.type") == "Recreate")
+                         queue_.add(key);
+                     }});
 }
 
 DeploymentController::~DeploymentController() {
@@ -163,8 +196,10 @@ DeploymentController::~DeploymentController() {
 void DeploymentController::start() {
   deployments_.start();
   replicaSets_.start();
+  pods_.start();
   deployments_.waitForSync(std::chrono::seconds(10));
   replicaSets_.waitForSync(std::chrono::seconds(10));
+  pods_.waitForSync(std::chrono::seconds(10));
   workers_ = std::make_unique<Workers>(
       queue_, [this](const std::string& k) { return sync(k); }, 2);
 }
@@ -173,6 +208,7 @@ void DeploymentController::stop() {
   if (workers_) workers_->stop();
   deployments_.stop();
   replicaSets_.stop();
+  pods_.stop();
 }
 
 api::Status DeploymentController::sync(const std::string& key) {
@@ -281,6 +317,15 @@ api::Status DeploymentController::sync(const std::string& key) {
     auto created = client_.create(rsType(), ns, rs);
     if (!created) {
       if (created.error().reason == "AlreadyExists") {
+        // Our own new ReplicaSet, created by an earlier pass and not in the cache yet, is no
+        // collision: take it, as Kubernetes does.
+        auto existing = client_.get(rsType(), ns, rsName);
+        if (existing && isControlledBy(*existing, uid) &&
+            normalized(templateWithoutHash(*existing)) == normalizedTempl) {
+          newRs = std::make_shared<const json::value>(std::move(*existing));
+          group.newRS = rsState(*newRs);
+          return {};
+        }
         // A hash collision with a ReplicaSet of another template: count it so the next hash
         // differs, as Kubernetes does.
         json::value next = *d;
@@ -317,9 +362,12 @@ api::Status DeploymentController::sync(const std::string& key) {
   } else if (stepWait) {
     queue_.addAfter(key, *stepWait);
   } else if (ds.strategy == dm::Strategy::Recreate) {
+    // Terminating pods no longer count in a ReplicaSet's status but still run until their node
+    // removes them: wait for those too (Kubernetes' oldPodsRunning).
     bool oldRunning =
         std::any_of(group.oldRSs.begin(), group.oldRSs.end(),
-                    [](const dm::ReplicaSetState& r) { return r.statusReplicas > 0; });
+                    [](const dm::ReplicaSetState& r) { return r.statusReplicas > 0; }) ||
+        anyPodRunning(pods_, ns, oldRss);
     auto step = dm::recreateStep(ds, group, oldRunning);
     if (auto st = applyChanges(step.changes); !st) return st;
     if (step.createNewReplicaSet && !newRs) {

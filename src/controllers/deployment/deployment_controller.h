@@ -31,6 +31,7 @@ class DeploymentController {
   Clock clock_;
   client::Informer deployments_;
   client::Informer replicaSets_;
+  client::Informer pods_;  // a Recreate rollout waits until the old ones are gone
   WorkQueue queue_;
   EventRecorder events_;
   std::unique_ptr<Workers> workers_;

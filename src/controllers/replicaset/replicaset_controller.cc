@@ -16,12 +16,13 @@ const api::ResourceType& podType() {
   return *api::findByKind("v1", "Pod");
 }
 
+// As Kubernetes' podPhaseToOrdinal: Pending < Unknown < Running, and a pod that reports no phase
+// ranks with the Pending ones (it has not started either).
 int phaseRank(const json::value& pod) {
   auto phase = api::getString(pod, "status.phase");
-  if (phase == "Pending") return 0;
   if (phase == "Unknown") return 1;
   if (phase == "Running") return 2;
-  return 3;
+  return 0;
 }
 
 int64_t restarts(const json::value& pod) {
