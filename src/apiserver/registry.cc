@@ -125,6 +125,17 @@ void Registry::addAdmission(const std::string& kind, Admission admission) {
   admissions_[kind].push_back(std::move(admission));
 }
 
+void Registry::addDeleteHook(const std::string& kind,
+                             std::function<void(const json::value&)> hook) {
+  deleteHooks_[kind].push_back(std::move(hook));
+}
+
+void Registry::runDeleteHooks(const ResourceType& type, const json::value& object) {
+  auto it = deleteHooks_.find(type.kind);
+  if (it == deleteHooks_.end()) return;
+  for (const auto& h : it->second) h(object);
+}
+
 api::Status Registry::admit(const ResourceType& type, json::object& object,
                             const json::object* old) {
   auto it = admissions_.find(type.kind);
@@ -223,9 +234,16 @@ Result<json::value> Registry::create(const ResourceType& type, const std::string
   if (auto st = api::validate(obj, nullptr, type); !st) return st.error();
   if (auto st = admit(type, obj, nullptr); !st) return st.error();
   std::string name = api::getString(body, "metadata.name");
-  if (options.dryRun) return body;
+  if (options.dryRun) {
+    runDeleteHooks(type, body);
+    return body;
+  }
+  json::value admitted = body;
   auto created = store_.create(key(type, ns, name), std::move(body));
-  if (!created) return translate(created.error(), type, name);
+  if (!created) {
+    runDeleteHooks(type, admitted);
+    return translate(created.error(), type, name);
+  }
   return *created->value;
 }
 
@@ -478,6 +496,7 @@ Result<json::value> Registry::finishDelete(const ResourceType& type, const std::
     return {};
   });
   if (!removed) return translate(removed.error(), type, name);
+  runDeleteHooks(type, *removed->value);
   if (policy == "Background" && type.kind != "Namespace") {
     if (auto st = deleteDependents(ns, uid, policy); !st) return st.error();
   }

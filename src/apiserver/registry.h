@@ -57,6 +57,9 @@ class Registry {
   // Creates the namespaces every cluster has (default, kube-system, kube-public, kube-node-lease).
   api::Status bootstrap();
   void addAdmission(const std::string& kind, Admission admission);
+  // Runs after an object of `kind` is removed (and for a create that admission passed but the
+  // store refused), so what admission allocated can be freed.
+  void addDeleteHook(const std::string& kind, std::function<void(const json::value&)> hook);
 
   api::Result<json::value> get(const api::ResourceType& type, const std::string& ns,
                                const std::string& name, const std::string& subresource = "");
@@ -107,7 +110,10 @@ class Registry {
 
   store::Store& store_;
   Clock clock_;
+  void runDeleteHooks(const api::ResourceType& type, const json::value& object);
+
   std::map<std::string, std::vector<Admission>> admissions_;
+  std::map<std::string, std::vector<std::function<void(const json::value&)>>> deleteHooks_;
 };
 
 // Builds an autoscaling/v1 Scale from a Deployment or ReplicaSet.

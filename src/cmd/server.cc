@@ -21,6 +21,8 @@
 #include "cmd/commands.h"
 #include "controllers/deployment/deployment_controller.h"
 #include "controllers/replicaset/replicaset_controller.h"
+#include "controllers/service/allocator.h"
+#include "controllers/service/endpoints_controller.h"
 #include "node/agent.h"
 #include "node/http_echo.h"
 #include "node/image_catalog.h"
@@ -42,6 +44,8 @@ const char* kUsage =
     "  --listen HOST:PORT  the API server's address (default 127.0.0.1:6443; port 0 picks one)\n"
     "  --cluster-cidr CIDR loopback range for pod IPs (default 127.42.0.0/16)\n"
     "  --image-catalog F   an image catalog read after DIR/images.yaml (repeatable)\n"
+    "  --service-cidr CIDR loopback range for ClusterIPs (default 127.43.0.0/16)\n"
+    "  --loadbalancer-cidr CIDR  loopback range for LoadBalancer IPs (default 127.44.0.0/16)\n"
     "  --node-name NAME    this node's name (default sluice-node)\n"
     "  --rollout-step-interval D  least time between two rollout steps of a Deployment\n"
     "                      (default 1s; 0 steps as fast as Kubernetes' arithmetic allows)\n";
@@ -54,6 +58,8 @@ struct ServerFlags {
   std::vector<std::string> imageCatalogs;
   std::string nodeName = "sluice-node";
   std::chrono::milliseconds rolloutStepInterval{1000};
+  std::string serviceCidr = "127.43.0.0/16";
+  std::string loadBalancerCidr = "127.44.0.0/16";
 };
 
 bool takeValue(int& i, int argc, char** argv, std::string_view name, std::string& out) {
@@ -98,6 +104,10 @@ int parseFlags(int argc, char** argv, ServerFlags& flags) {
       flags.clusterCidr = v;
     } else if (takeValue(i, argc, argv, "--image-catalog", v)) {
       flags.imageCatalogs.push_back(v);
+    } else if (takeValue(i, argc, argv, "--service-cidr", v)) {
+      flags.serviceCidr = v;
+    } else if (takeValue(i, argc, argv, "--loadbalancer-cidr", v)) {
+      flags.loadBalancerCidr = v;
     } else if (takeValue(i, argc, argv, "--node-name", v)) {
       flags.nodeName = v;
     } else if (takeValue(i, argc, argv, "--rollout-step-interval", v)) {
@@ -182,6 +192,25 @@ int runServer(int argc, char** argv) {
     return 1;
   }
   apiserver::Registry registry(**store);
+  controllers::ServiceAllocator::Options allocatorOptions;
+  allocatorOptions.serviceCidr = flags.serviceCidr;
+  allocatorOptions.loadBalancerCidr = flags.loadBalancerCidr;
+  auto allocator = controllers::ServiceAllocator::create(allocatorOptions);
+  if (!allocator) {
+    std::cerr << "error: " << allocator.error().message << "\n";
+    return 1;
+  }
+  {
+    auto services = registry.list(*api::findByKind("v1", "Service"), "", {});
+    if (services)
+      for (const auto& s : services->at("items").as_array()) (*allocator)->observe(s);
+  }
+  registry.addAdmission("Service",
+                        [&allocator](boost::json::object& svc, const boost::json::object* old) {
+                          return (*allocator)->admit(svc, old);
+                        });
+  registry.addDeleteHook(
+      "Service", [&allocator](const boost::json::value& svc) { (*allocator)->release(svc); });
   if (auto st = registry.bootstrap(); !st) {
     std::cerr << "error: " << st.error().message << "\n";
     return 1;
@@ -213,6 +242,7 @@ int runServer(int argc, char** argv) {
   node::NodeAgent agent(*client, agentOptions, clock);
   controllers::ReplicaSetController replicaSets(*client, clock);
   controllers::DeploymentController deployments(*client, clock, flags.rolloutStepInterval);
+  controllers::EndpointsController endpoints(*client, clock);
 
   apiserver::Handler::Options handlerOptions;
   handlerOptions.token = *token;
@@ -252,12 +282,14 @@ int runServer(int argc, char** argv) {
   }
   replicaSets.start();
   deployments.start();
+  endpoints.start();
   std::cerr << "sluice server listening on " << server << " (TLS; plain HTTP too)\n"
             << "kubeconfig: " << kubeconfig << "\n";
 
   int sig = 0;
   sigwait(&stopSignals, &sig);
   std::cerr << "sluice server: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
+  endpoints.stop();
   deployments.stop();
   replicaSets.stop();
   agent.stop();

@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "api/cidr.h"
 #include "api/object.h"
 #include "api/quantity.h"
 #include "client/informer.h"
@@ -28,33 +29,6 @@ namespace json = boost::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using SysClock = std::chrono::system_clock;
-
-api::Result<std::pair<uint32_t, uint32_t>> parseCidr(const std::string& cidr) {
-  auto slash = cidr.find('/');
-  if (slash == std::string::npos)
-    return api::Error::badRequest("--cluster-cidr " + cidr + ": want ADDRESS/BITS");
-  in_addr addr{};
-  if (inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &addr) != 1)
-    return api::Error::badRequest("--cluster-cidr " + cidr + ": invalid IPv4 address");
-  int bits = std::atoi(cidr.c_str() + slash + 1);
-  if (bits < 8 || bits > 30)
-    return api::Error::badRequest("--cluster-cidr " + cidr + ": prefix length must be 8-30");
-  uint32_t base = ntohl(addr.s_addr);
-  uint32_t mask = bits == 0 ? 0 : ~((1u << (32 - bits)) - 1);
-  uint32_t first = (base & mask) + 1;
-  uint32_t last = (base & mask) + ~mask - 1;
-  if ((first >> 24) != 127)
-    return api::Error::badRequest("--cluster-cidr " + cidr +
-                                  ": pod addresses must be loopback (127.0.0.0/8)");
-  return std::make_pair(first, last);
-}
-
-std::string ipToString(uint32_t ip) {
-  in_addr a{htonl(ip)};
-  char buf[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &a, buf, sizeof buf);
-  return buf;
-}
 
 namespace {
 
@@ -416,7 +390,7 @@ struct NodeAgent::Impl {
     rt.ns = api::namespaceOf(pod);
     rt.name = api::nameOf(pod);
     rt.ipNum = allocateIp(api::getString(pod, "status.podIP"));
-    rt.ip = rt.ipNum ? ipToString(rt.ipNum) : "";
+    rt.ip = rt.ipNum ? api::ipToString(rt.ipNum) : "";
     rt.startTime = api::getString(pod, "status.startTime", api::formatTimestamp(clock()));
     rt.dir = options.dataDir + "/pods/" + rt.ns + "_" + rt.name + "_" + rt.uid;
     std::filesystem::create_directories(rt.dir);
@@ -998,8 +972,8 @@ NodeAgent::~NodeAgent() {
 
 api::Status NodeAgent::start() {
   auto& d = *impl_;
-  auto range = parseCidr(d.options.podCidr);
-  if (!range) return range.error();
+  auto range = api::parseLoopbackCidr(d.options.podCidr);
+  if (!range) return api::Error::badRequest("--cluster-cidr " + range.error().message);
   d.ipFirst = range->first;
   d.ipLast = range->second;
   d.ipNext = d.ipFirst;

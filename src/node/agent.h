@@ -40,8 +40,4 @@ class NodeAgent {
   std::unique_ptr<Impl> impl_;
 };
 
-// Parses "127.42.0.0/16" into the first and last usable addresses (host order).
-api::Result<std::pair<uint32_t, uint32_t>> parseCidr(const std::string& cidr);
-std::string ipToString(uint32_t ip);
-
 }  // namespace sluice::node

@@ -1,0 +1,33 @@
+// Endpoints and EndpointSlice controller: for every Service with a selector, the addresses of
+// the pods it selects — ready ones as addresses, not-ready ones marked — with each Service
+// port's targetPort resolved (numeric or a named container port). Pods being deleted leave the
+// ready set at once. A Service without a selector keeps hand-made Endpoints.
+#pragma once
+
+#include <memory>
+
+#include "client/informer.h"
+#include "controllers/common.h"
+
+namespace sluice::controllers {
+
+class EndpointsController {
+ public:
+  EndpointsController(client::Client& client, Clock clock);
+  ~EndpointsController();
+  void start();
+  void stop();
+  api::Status sync(const std::string& key);
+
+ private:
+  void enqueueServicesFor(const client::ObjectPtr& pod);
+
+  client::Client& client_;
+  Clock clock_;
+  client::Informer services_;
+  client::Informer pods_;
+  WorkQueue queue_;
+  std::unique_ptr<Workers> workers_;
+};
+
+}  // namespace sluice::controllers

@@ -1,0 +1,127 @@
+// Services' control plane: address allocation and Endpoints/EndpointSlices.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+
+#include "harness.h"
+
+namespace sluice::testing {
+namespace {
+
+namespace json = boost::json;
+
+std::string seedFile(const std::string& name) {
+  return sourceDir() + "/examples/seed/" + name;
+}
+
+// Pods, ClusterIPs and LoadBalancer IPs in private loopback ranges per server, so test
+// processes running side by side never share addresses.
+std::vector<std::string> privateRanges() {
+  static std::atomic<int> n{0};
+  std::string slot = std::to_string((static_cast<int>(getpid()) * 11 + n++) % 100);
+  return {"--cluster-cidr",      "127." + std::to_string(100 + std::stoi(slot)) + ".0.0/16",
+          "--service-cidr",      "127.201." + slot + ".0/24",
+          "--loadbalancer-cidr", "127.250." + slot + ".0/24",
+          "--image-catalog",     seedFile("images.yaml")};
+}
+
+std::string jsonpath(Server& s, std::vector<std::string> args, const std::string& path) {
+  args.push_back("-o");
+  args.push_back("jsonpath=" + path);
+  return s.sluice(args).out;
+}
+
+TEST(ServicesTest, LoadBalancerGetsClusterIpNodePortAndExternalIp) {
+  Server server("", privateRanges());
+  ASSERT_EQ(server.sluice({"apply", "-f", seedFile("service-gray.yaml")}).exitCode, 0);
+  std::string clusterIp = jsonpath(server, {"get", "svc", "nginx"}, "{.spec.clusterIP}");
+  std::string nodePort = jsonpath(server, {"get", "svc", "nginx"}, "{.spec.ports[0].nodePort}");
+  std::string external =
+      jsonpath(server, {"get", "svc", "nginx"}, "{.status.loadBalancer.ingress[0].ip}");
+  EXPECT_EQ(clusterIp.rfind("127.201.", 0), 0u) << clusterIp;
+  EXPECT_GE(std::atoi(nodePort.c_str()), 30000);
+  EXPECT_LE(std::atoi(nodePort.c_str()), 32767);
+  EXPECT_EQ(external.rfind("127.250.", 0), 0u) << external;
+  auto r = server.sluice({"get", "svc", "nginx"});
+  EXPECT_NE(r.out.find(external), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("80:" + nodePort + "/TCP"), std::string::npos) << r.out;
+  // The annotation of the seed is kept.
+  EXPECT_EQ(
+      jsonpath(server, {"get", "svc", "nginx"}, "{.metadata.annotations.kubernetes\\.io/elb\\.id}"),
+      "586c97da-a47c-467c-a615-bd25a20de39c");
+  // Re-applying and patching keep the allocations.
+  ASSERT_EQ(
+      server
+          .sluice({"patch", "service", "nginx", "-p", R"({"spec":{"selector":{"version":"v2"}}})"})
+          .exitCode,
+      0);
+  EXPECT_EQ(jsonpath(server, {"get", "svc", "nginx"}, "{.spec.clusterIP}"), clusterIp);
+  EXPECT_EQ(jsonpath(server, {"get", "svc", "nginx"}, "{.status.loadBalancer.ingress[0].ip}"),
+            external);
+
+  // A second Service asking for the same ClusterIP or node port gets a clear error.
+  std::string clash =
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: clash\nspec:\n  type: NodePort\n  "
+      "clusterIP: " +
+      clusterIp + "\n  ports:\n  - port: 81\n    nodePort: " + nodePort + "\n";
+  r = server.sluice({"apply", "-f", "-"}, clash);
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_NE(r.err.find("provided IP is already allocated"), std::string::npos) << r.err;
+  std::string clash2 =
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: clash\nspec:\n  type: NodePort\n  "
+      "ports:\n  - port: 81\n    nodePort: " +
+      nodePort + "\n";
+  r = server.sluice({"apply", "-f", "-"}, clash2);
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_NE(r.err.find("provided port is already allocated"), std::string::npos) << r.err;
+  // Deleting the Service frees its addresses for others.
+  ASSERT_EQ(server.sluice({"delete", "svc", "nginx"}).exitCode, 0);
+  r = server.sluice({"apply", "-f", "-"}, clash);
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+}
+
+TEST(ServicesTest, EndpointsFollowPodsAndSelector) {
+  Server server("", privateRanges());
+  for (const char* f : {"nginx-v1.yaml", "nginx-v2.yaml", "service-gray.yaml"})
+    ASSERT_EQ(server.sluice({"apply", "-f", seedFile(f)}).exitCode, 0);
+  auto addresses = [&] {
+    auto r = server.sluice({"get", "endpoints", "nginx", "-o", "json"});
+    if (r.exitCode != 0) return -1;
+    auto v = json::parse(r.out);
+    int n = 0;
+    if (auto* subsets = v.as_object().if_contains("subsets"))
+      for (const auto& s : subsets->as_array())
+        if (auto* a = s.as_object().if_contains("addresses"))
+          n += static_cast<int>(a->as_array().size());
+    return n;
+  };
+  EXPECT_TRUE(waitFor([&] { return addresses() == 4; })) << addresses();
+  ASSERT_EQ(server.sluice({"scale", "deployment/nginx-v1", "--replicas=4"}).exitCode, 0);
+  ASSERT_EQ(server.sluice({"scale", "deployment/nginx-v2", "--replicas=1"}).exitCode, 0);
+  EXPECT_TRUE(waitFor([&] { return addresses() == 5; })) << addresses();
+  // Blue-green: the selector names v2 only.
+  ASSERT_EQ(
+      server
+          .sluice({"patch", "service", "nginx", "-p", R"({"spec":{"selector":{"version":"v2"}}})"})
+          .exitCode,
+      0);
+  EXPECT_TRUE(waitFor([&] { return addresses() == 1; })) << addresses();
+  auto slice = server.sluice(
+      {"get", "endpointslices", "-l", "kubernetes.io/service-name=nginx", "-o", "json"});
+  EXPECT_NE(slice.out.find("\"ready\": true"), std::string::npos) << slice.out;
+  // A Service without a selector keeps hand-made Endpoints.
+  std::string manual =
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: manual\nspec:\n  ports:\n  - port: "
+      "80\n---\n"
+      "apiVersion: v1\nkind: Endpoints\nmetadata:\n  name: manual\nsubsets:\n- addresses:\n  - ip: "
+      "127.9.9.9\n  ports:\n  - port: 80\n";
+  ASSERT_EQ(server.sluice({"apply", "-f", "-"}, manual).exitCode, 0);
+  ASSERT_EQ(server.sluice({"label", "svc", "manual", "touched=yes"}).exitCode, 0);
+  EXPECT_EQ(jsonpath(server, {"get", "ep", "manual"}, "{.subsets[0].addresses[0].ip}"),
+            "127.9.9.9");
+}
+
+}  // namespace
+}  // namespace sluice::testing

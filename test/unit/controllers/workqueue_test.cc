@@ -1,0 +1,173 @@
+#include "controllers/workqueue.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <string>
+#include <vector>
+
+namespace sluice::controllers {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+TEST(WorkQueueTest, QueuedKeyIsAddedOnce) {
+  WorkQueue q;
+  q.add("ns/a");
+  q.add("ns/b");
+  q.add("ns/a");
+  EXPECT_EQ(q.length(), 2u);
+  EXPECT_EQ(q.get(), "ns/a");
+  EXPECT_EQ(q.get(), "ns/b");
+  EXPECT_EQ(q.length(), 0u);
+}
+
+TEST(WorkQueueTest, KeyAddedWhileProcessingIsProcessedAgainAfterDone) {
+  WorkQueue q;
+  q.add("ns/a");
+  ASSERT_EQ(q.get(), "ns/a");
+  // Not handed to a second worker while the first still holds it...
+  q.add("ns/a");
+  q.add("ns/a");
+  EXPECT_EQ(q.length(), 0u);
+  // ...but queued once as soon as the first is done with it.
+  q.done("ns/a");
+  EXPECT_EQ(q.length(), 1u);
+  EXPECT_EQ(q.get(), "ns/a");
+  q.done("ns/a");
+  EXPECT_EQ(q.length(), 0u);
+}
+
+TEST(WorkQueueTest, DoneWithoutReAddDoesNotRequeue) {
+  WorkQueue q;
+  q.add("ns/a");
+  ASSERT_EQ(q.get(), "ns/a");
+  q.done("ns/a");
+  EXPECT_EQ(q.length(), 0u);
+  // The key can be queued again afterwards.
+  q.add("ns/a");
+  EXPECT_EQ(q.length(), 1u);
+}
+
+TEST(WorkQueueTest, AddAfterReleasesKeysInDeadlineOrder) {
+  WorkQueue q;
+  auto start = Clock::now();
+  q.addAfter("ns/late", 80ms);
+  q.addAfter("ns/early", 20ms);
+  q.add("ns/now");
+  EXPECT_EQ(q.length(), 1u);  // delayed keys wait outside the queue
+
+  EXPECT_EQ(q.get(), "ns/now");
+  EXPECT_EQ(q.get(), "ns/early");
+  EXPECT_GE(Clock::now() - start, 20ms);
+  EXPECT_EQ(q.get(), "ns/late");
+  EXPECT_GE(Clock::now() - start, 80ms);
+}
+
+TEST(WorkQueueTest, AddAfterWithoutDelayAddsAtOnce) {
+  WorkQueue q;
+  q.addAfter("ns/a", 0ms);
+  EXPECT_EQ(q.length(), 1u);
+  EXPECT_EQ(q.get(), "ns/a");
+}
+
+TEST(WorkQueueTest, DelayedKeyDueWhileProcessingIsRequeuedAfterDone) {
+  WorkQueue q;
+  q.add("ns/a");
+  ASSERT_EQ(q.get(), "ns/a");
+  q.addAfter("ns/a", 1ms);
+  q.addAfter("ns/b", 30ms);
+  // "ns/a" comes due first but is still being processed: the next key handed out is "ns/b".
+  EXPECT_EQ(q.get(), "ns/b");
+  EXPECT_EQ(q.length(), 0u);
+  q.done("ns/a");
+  EXPECT_EQ(q.length(), 1u);
+  EXPECT_EQ(q.get(), "ns/a");
+}
+
+// Failures back off 5 ms, 10 ms, 20 ms, ... per key: each retry waits at least twice as long as
+// the one before.
+TEST(WorkQueueTest, RateLimitedBackOffDoublesPerFailure) {
+  WorkQueue q;
+  for (int failure = 0; failure < 5; ++failure) {
+    auto start = Clock::now();
+    q.addRateLimited("ns/a");
+    EXPECT_EQ(q.length(), 0u);
+    ASSERT_EQ(q.get(), "ns/a");
+    EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(5 << failure))
+        << "failure " << failure;
+    q.done("ns/a");
+  }
+}
+
+TEST(WorkQueueTest, BackOffIsPerKey) {
+  WorkQueue q;
+  for (int failure = 0; failure < 4; ++failure) {
+    q.addRateLimited("ns/flaky");
+    ASSERT_EQ(q.get(), "ns/flaky");
+    q.done("ns/flaky");
+  }
+  // "ns/flaky" now waits 80 ms, a first failure of another key 5 ms.
+  q.addRateLimited("ns/flaky");
+  q.addRateLimited("ns/other");
+  EXPECT_EQ(q.get(), "ns/other");
+  EXPECT_EQ(q.get(), "ns/flaky");
+}
+
+TEST(WorkQueueTest, ForgetResetsBackOff) {
+  WorkQueue q;
+  for (int failure = 0; failure < 6; ++failure) {
+    q.addRateLimited("ns/a");
+    ASSERT_EQ(q.get(), "ns/a");
+    q.done("ns/a");
+  }
+  // Six failures: the next retry would wait 320 ms. After forget it waits 5 ms again, so it
+  // comes before a key due in 100 ms.
+  q.forget("ns/a");
+  q.addAfter("ns/marker", 100ms);
+  q.addRateLimited("ns/a");
+  EXPECT_EQ(q.get(), "ns/a");
+  EXPECT_EQ(q.get(), "ns/marker");
+}
+
+TEST(WorkQueueTest, ShutdownUnblocksWaitingGet) {
+  WorkQueue q;
+  auto waiting = std::async(std::launch::async, [&] { return q.get(); });
+  EXPECT_EQ(waiting.wait_for(20ms), std::future_status::timeout);
+  q.shutdown();
+  ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(waiting.get(), std::nullopt);
+}
+
+TEST(WorkQueueTest, ShutdownUnblocksGetWaitingForDelayedKey) {
+  WorkQueue q;
+  q.addAfter("ns/a", 60s);
+  auto waiting = std::async(std::launch::async, [&] { return q.get(); });
+  EXPECT_EQ(waiting.wait_for(20ms), std::future_status::timeout);
+  q.shutdown();
+  ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(waiting.get(), std::nullopt);
+}
+
+TEST(WorkQueueTest, ShutDownQueueIgnoresAddsAndReturnsNothing) {
+  WorkQueue q;
+  q.shutdown();
+  q.add("ns/a");
+  q.addAfter("ns/b", 1ms);
+  EXPECT_EQ(q.length(), 0u);
+  EXPECT_EQ(q.get(), std::nullopt);
+}
+
+TEST(WorkQueueTest, AddWakesBlockedGet) {
+  WorkQueue q;
+  auto waiting = std::async(std::launch::async, [&] { return q.get(); });
+  EXPECT_EQ(waiting.wait_for(20ms), std::future_status::timeout);
+  q.add("ns/a");
+  ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(waiting.get(), "ns/a");
+}
+
+}  // namespace
+}  // namespace sluice::controllers
