@@ -26,6 +26,7 @@
 #include "node/agent.h"
 #include "node/http_echo.h"
 #include "node/image_catalog.h"
+#include "proxy/proxy.h"
 #include "store/store.h"
 
 namespace sluice::cmd {
@@ -243,6 +244,7 @@ int runServer(int argc, char** argv) {
   controllers::ReplicaSetController replicaSets(*client, clock);
   controllers::DeploymentController deployments(*client, clock, flags.rolloutStepInterval);
   controllers::EndpointsController endpoints(*client, clock);
+  proxy::Proxy loadBalancer(*client, {});
 
   apiserver::Handler::Options handlerOptions;
   handlerOptions.token = *token;
@@ -283,12 +285,17 @@ int runServer(int argc, char** argv) {
   replicaSets.start();
   deployments.start();
   endpoints.start();
+  if (auto st = loadBalancer.start(); !st) {
+    std::cerr << "error: " << st.error().message << "\n";
+    return 1;
+  }
   std::cerr << "sluice server listening on " << server << " (TLS; plain HTTP too)\n"
             << "kubeconfig: " << kubeconfig << "\n";
 
   int sig = 0;
   sigwait(&stopSignals, &sig);
   std::cerr << "sluice server: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
+  loadBalancer.stop();
   endpoints.stop();
   deployments.stop();
   replicaSets.stop();

@@ -58,10 +58,14 @@ std::optional<std::string> WorkQueue::get() {
       processing_.insert(key);
       return key;
     }
-    if (delayed_.empty())
+    if (delayed_.empty()) {
       cv_.wait(lock);
-    else
-      cv_.wait_until(lock, delayed_.begin()->first);
+    } else {
+      // A copy: wait_until reads the deadline again after waking, when another worker may have
+      // erased the entry.
+      Clock::time_point wakeAt = delayed_.begin()->first;
+      cv_.wait_until(lock, wakeAt);
+    }
   }
 }
 

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <future>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -149,6 +151,30 @@ TEST(WorkQueueTest, ShutdownUnblocksGetWaitingForDelayedKey) {
   q.shutdown();
   ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(waiting.get(), std::nullopt);
+}
+
+// Several workers wait for the same delayed key; whichever wakes first takes it. (Under the
+// sanitizer build this also checks that no waiter reads a deadline another one already removed.)
+TEST(WorkQueueTest, WorkersWaitingForDelayedKeysEachGetOne) {
+  WorkQueue q;
+  auto worker = [&] {
+    auto key = q.get();
+    if (key) q.done(*key);
+    return key;
+  };
+  std::vector<std::future<std::optional<std::string>>> workers;
+  for (int i = 0; i < 4; ++i) workers.push_back(std::async(std::launch::async, worker));
+  EXPECT_EQ(workers[0].wait_for(20ms), std::future_status::timeout);
+  for (int i = 0; i < 4; ++i) q.addAfter("ns/" + std::to_string(i), 10ms);
+
+  std::set<std::string> got;
+  for (auto& w : workers) {
+    ASSERT_EQ(w.wait_for(5s), std::future_status::ready);
+    auto key = w.get();
+    ASSERT_TRUE(key.has_value());
+    got.insert(*key);
+  }
+  EXPECT_EQ(got, (std::set<std::string>{"ns/0", "ns/1", "ns/2", "ns/3"}));
 }
 
 TEST(WorkQueueTest, ShutDownQueueIgnoresAddsAndReturnsNothing) {
