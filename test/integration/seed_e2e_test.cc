@@ -1,0 +1,132 @@
+// The seed's gray and blue-green releases end to end, through the built-in load balancer.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <map>
+
+#include "harness.h"
+
+namespace sluice::testing {
+namespace {
+
+std::string seedFile(const std::string& name) {
+  return sourceDir() + "/examples/seed/" + name;
+}
+
+std::vector<std::string> privateRanges() {
+  static std::atomic<int> n{0};
+  std::string slot = std::to_string((static_cast<int>(getpid()) * 13 + n++) % 100);
+  return {"--cluster-cidr",      "127." + std::to_string(100 + std::stoi(slot)) + ".0.0/16",
+          "--service-cidr",      "127.202." + slot + ".0/24",
+          "--loadbalancer-cidr", "127.251." + slot + ".0/24",
+          "--image-catalog",     seedFile("images.yaml")};
+}
+
+// One request on a new connection; the body, or "" on failure.
+std::string get(const std::string& ip, int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const char req[] = "GET / HTTP/1.1\r\nHost: seed\r\nConnection: close\r\n\r\n";
+    if (write(fd, req, sizeof req - 1) == static_cast<ssize_t>(sizeof req - 1)) {
+      char buf[4096];
+      ssize_t n;
+      while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  auto body = out.find("\r\n\r\n");
+  return body == std::string::npos ? "" : out.substr(body + 4);
+}
+
+std::map<std::string, int> split(const std::string& ip, int count) {
+  std::map<std::string, int> seen;
+  for (int i = 0; i < count; ++i) seen[get(ip, 80)]++;
+  return seen;
+}
+
+int readyAddresses(Server& s, const std::string& svc) {
+  auto r = s.sluice(
+      {"get", "endpoints", svc, "-o", "jsonpath={range .subsets[*].addresses[*]}{.ip} {end}"});
+  return static_cast<int>(std::count(r.out.begin(), r.out.end(), ' '));
+}
+
+void seedWalkthrough(Server& server,
+                     const std::function<ProcessResult(std::vector<std::string>)>& k) {
+  for (const char* f : {"nginx-v1.yaml", "nginx-v2.yaml", "service-gray.yaml"}) {
+    auto r = k({"apply", "-f", seedFile(f)});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+  }
+  ASSERT_TRUE(
+      waitFor([&] { return readyAddresses(server, "nginx") == 4; }, std::chrono::seconds(30)));
+  std::string ip =
+      server.sluice({"get", "svc", "nginx", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"})
+          .out;
+  ASSERT_FALSE(ip.empty());
+
+  // 2 x v1, 2 x v2: half and half over 1000 new connections.
+  auto s = split(ip, 1000);
+  EXPECT_EQ(s["Nginx-v1\n"] + s["Nginx-v2\n"], 1000) << s.size();
+  EXPECT_NEAR(s["Nginx-v2\n"] / 10.0, 50.0, 3.0);
+
+  // kubectl scale to 4:1: v2 gets 20 %.
+  ASSERT_EQ(k({"scale", "deployment/nginx-v1", "--replicas=4"}).out,
+            "deployment.apps/nginx-v1 scaled\n");
+  ASSERT_EQ(k({"scale", "deployment/nginx-v2", "--replicas=1"}).out,
+            "deployment.apps/nginx-v2 scaled\n");
+  ASSERT_TRUE(
+      waitFor([&] { return readyAddresses(server, "nginx") == 5; }, std::chrono::seconds(30)));
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto pods = server.sluice({"get", "pods", "-l", "app=nginx", "-o", "name"}).out;
+        return std::count(pods.begin(), pods.end(), '\n') == 5;  // surplus pods gone
+      },
+      std::chrono::seconds(30)));
+  s = split(ip, 1000);
+  EXPECT_EQ(s["Nginx-v1\n"] + s["Nginx-v2\n"], 1000);
+  EXPECT_NEAR(s["Nginx-v2\n"] / 10.0, 20.0, 3.0);
+  // Ten connections: exactly 8:2 (round-robin over 5 endpoints).
+  s = split(ip, 10);
+  EXPECT_EQ(s["Nginx-v1\n"], 8);
+  EXPECT_EQ(s["Nginx-v2\n"], 2);
+
+  // Blue-green: the v1-only Service, then the seed's selector patch.
+  ASSERT_EQ(k({"apply", "-f", seedFile("service-blue-green.yaml")}).exitCode, 0);
+  ASSERT_TRUE(waitFor([&] { return readyAddresses(server, "nginx") == 4; }));
+  s = split(ip, 100);
+  EXPECT_EQ(s["Nginx-v1\n"], 100);
+  auto r = k({"patch", "service", "nginx", "-p", R"({"spec":{"selector":{"version":"v2"}}})"});
+  ASSERT_EQ(r.out, "service/nginx patched\n") << r.err;
+  ASSERT_TRUE(waitFor([&] { return readyAddresses(server, "nginx") == 1; }));
+  s = split(ip, 1000);
+  EXPECT_EQ(s["Nginx-v2\n"], 1000);
+
+  // No ready endpoint: connections are refused at once.
+  ASSERT_EQ(k({"scale", "deployment/nginx-v2", "--replicas=0"}).exitCode, 0);
+  ASSERT_TRUE(waitFor([&] { return readyAddresses(server, "nginx") == 0; }));
+  EXPECT_TRUE(waitFor([&] { return get(ip, 80).empty(); }));
+}
+
+TEST(SeedEndToEnd, WithSluice) {
+  Server server("", privateRanges());
+  seedWalkthrough(server, [&](std::vector<std::string> a) { return server.sluice(a); });
+}
+
+TEST(SeedEndToEnd, WithKubectl133) {
+  if (kubectlBinary("1.33").empty()) GTEST_SKIP() << "kubectl.1.33 is not installed";
+  Server server("", privateRanges());
+  seedWalkthrough(server, [&](std::vector<std::string> a) { return *server.kubectl("1.33", a); });
+}
+
+}  // namespace
+}  // namespace sluice::testing
