@@ -78,6 +78,8 @@ struct PodRuntime {
   std::string startTime;
   std::map<std::string, ContainerRuntime> containers;
   bool terminating = false;
+  SysClock::time_point drainUntil{};
+  SysClock::time_point drainedAt{};
   SysClock::time_point killDeadline{};
   std::string dir;
   bool limitsReported = false;
@@ -574,9 +576,40 @@ struct NodeAgent::Impl {
     queue.add(key);
   }
 
+  // Whether an Endpoints object in the pod's namespace still lists the pod as ready.
+  bool listedAsReady(const PodRuntime& rt) {
+    auto list = client.list(*api::findByKind("v1", "Endpoints"), rt.ns, {});
+    if (!list) return false;
+    for (const auto& ep : list->at("items").as_array())
+      if (auto* subsets = api::find(ep, "subsets"); subsets && subsets->is_array())
+        for (const auto& s : subsets->as_array())
+          if (auto* a = api::find(s, "addresses"); a && a->is_array())
+            for (const auto& addr : a->as_array())
+              if (api::getString(addr, "ip") == rt.ip) return true;
+    return false;
+  }
+
   api::Status terminate(PodRuntime& rt, const json::value& pod,
                         std::unique_lock<std::mutex>& lock) {
     auto now = clock();
+    if (!rt.terminating && !rt.ip.empty()) {
+      // The pod leaves every Service's ready endpoints before it is signalled, so load balancers
+      // stop sending it new connections first (no preStop sleep needed). Bounded: 2 s.
+      // Then a short settle so every load balancer watching the Endpoints has applied the
+      // change (in-process it takes microseconds; 100 ms covers ones that run apart).
+      if (rt.drainUntil == SysClock::time_point{}) rt.drainUntil = now + seconds(2);
+      if (now < rt.drainUntil) {
+        if (listedAsReady(rt)) {
+          queue.addAfter(rt.key, milliseconds(10));
+          return {};
+        }
+        if (rt.drainedAt == SysClock::time_point{}) rt.drainedAt = now;
+        if (now < rt.drainedAt + milliseconds(100)) {
+          requeueAt(rt.key, rt.drainedAt + milliseconds(100));
+          return {};
+        }
+      }
+    }
     if (!rt.terminating) {
       rt.terminating = true;
       int64_t grace = api::getInt(pod, "metadata.deletionGracePeriodSeconds",

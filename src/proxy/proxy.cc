@@ -34,15 +34,24 @@ class Link : public std::enable_shared_from_this<Link> {
  public:
   Link(tcp::socket client, net::io_context& io) : client_(std::move(client)), backend_(io) {}
 
-  void start(const tcp::endpoint& target) {
-    backend_.async_connect(target, [self = shared_from_this()](boost::system::error_code ec) {
-      if (ec) return self->closeBoth();
-      boost::system::error_code ignored;
-      self->client_.set_option(tcp::no_delay(true), ignored);
-      self->backend_.set_option(tcp::no_delay(true), ignored);
-      self->pump(self->client_, self->backend_, self->up_, self->upDone_);
-      self->pump(self->backend_, self->client_, self->down_, self->downDone_);
-    });
+  // Connects to the pool's next backend; a backend that refuses (a pod that is stopping, say)
+  // is skipped for the next one, so a new connection fails only when every backend refuses.
+  void start(std::shared_ptr<Pool> pool, size_t first, size_t attempt = 0) {
+    if (attempt >= pool->backends.size()) return closeBoth();
+    const auto& target = pool->backends[(first + attempt) % pool->backends.size()];
+    backend_.async_connect(
+        target, [self = shared_from_this(), pool, first, attempt](boost::system::error_code ec) {
+          if (ec) {
+            boost::system::error_code ignored;
+            self->backend_.close(ignored);
+            return self->start(pool, first, attempt + 1);
+          }
+          boost::system::error_code ignored;
+          self->client_.set_option(tcp::no_delay(true), ignored);
+          self->backend_.set_option(tcp::no_delay(true), ignored);
+          self->pump(self->client_, self->backend_, self->up_, self->upDone_);
+          self->pump(self->backend_, self->client_, self->down_, self->downDone_);
+        });
   }
 
  private:
@@ -111,8 +120,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
           if (!ec) {
             auto pool = std::atomic_load(self->pool_.get());
             if (pool && !pool->backends.empty()) {
-              auto& target = pool->backends[pool->next.fetch_add(1) % pool->backends.size()];
-              std::make_shared<Link>(std::move(s), self->io_)->start(target);
+              size_t first = pool->next.fetch_add(1) % pool->backends.size();
+              std::make_shared<Link>(std::move(s), self->io_)->start(pool, first);
             }
           }
           self->accept();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -282,6 +283,10 @@ struct DeleteOrderCase {
   PodState first;   // deleted first
   PodState second;  // kept longer
 };
+
+void PrintTo(const DeleteOrderCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class ReplicaSetControllerDeleteBeforeTest : public ::testing::TestWithParam<DeleteOrderCase> {};
 
