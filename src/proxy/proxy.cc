@@ -1,9 +1,11 @@
 #include "proxy/proxy.h"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -24,9 +26,36 @@ struct Backend {
 };
 
 // What one Service port balances over; swapped whole when endpoints change.
+// sessionAffinity: ClientIP — a client address keeps its backend while it keeps coming back
+// within the timeout (and the backend stays ready).
+struct Affinity {
+  std::chrono::seconds timeout{10800};
+  std::mutex mu;
+  std::map<net::ip::address, std::pair<tcp::endpoint, std::chrono::steady_clock::time_point>>
+      clients;
+};
+
 struct Pool {
   std::vector<tcp::endpoint> backends;
   std::atomic<uint64_t> next{0};
+  std::shared_ptr<Affinity> affinity;  // null: round-robin only
+
+  size_t pick(const net::ip::address& client) {
+    size_t rr = next.fetch_add(1) % backends.size();
+    if (!affinity) return rr;
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(affinity->mu);
+    auto it = affinity->clients.find(client);
+    if (it != affinity->clients.end() && now - it->second.second < affinity->timeout) {
+      auto at = std::find(backends.begin(), backends.end(), it->second.first);
+      if (at != backends.end()) {
+        it->second.second = now;
+        return static_cast<size_t>(at - backends.begin());
+      }
+    }
+    affinity->clients[client] = {backends[rr], now};
+    return rr;
+  }
 };
 
 // One copy direction of a proxied connection.
@@ -120,7 +149,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
           if (!ec) {
             auto pool = std::atomic_load(self->pool_.get());
             if (pool && !pool->backends.empty()) {
-              size_t first = pool->next.fetch_add(1) % pool->backends.size();
+              boost::system::error_code rec;
+              auto remote = s.remote_endpoint(rec);
+              size_t first = pool->pick(rec ? net::ip::address() : remote.address());
               std::make_shared<Link>(std::move(s), self->io_)->start(pool, first);
             }
           }
@@ -139,6 +170,7 @@ struct PortState {
   std::vector<tcp::endpoint> backends;
   std::set<tcp::endpoint> addresses;  // where it listens
   std::map<tcp::endpoint, std::shared_ptr<Listener>> listeners;
+  std::shared_ptr<Affinity> affinity;
 };
 
 }  // namespace
@@ -174,6 +206,7 @@ struct Proxy::Impl {
   // Reconciles listeners and pools with what the informers hold. Runs on the io thread.
   void sync() {
     std::map<std::string, std::pair<std::set<tcp::endpoint>, std::vector<tcp::endpoint>>> want;
+    std::map<std::string, int64_t> affinityTimeout;  // key -> seconds, for ClientIP affinity
     for (const auto& svc : services.list()) {
       std::string type = api::getString(*svc, "spec.type", "ClusterIP");
       if (type == "ExternalName") continue;
@@ -191,6 +224,9 @@ struct Proxy::Impl {
         auto port = static_cast<uint16_t>(api::getInt(p, "port"));
         std::string key = client::Informer::keyOf(*svc) + "/" + std::to_string(port);
         auto& [addrs, backends] = want[key];
+        if (api::getString(*svc, "spec.sessionAffinity") == "ClientIP")
+          affinityTimeout[key] =
+              api::getInt(*svc, "spec.sessionAffinityConfig.clientIP.timeoutSeconds", 10800);
         boost::system::error_code ec;
         auto add = [&](const std::string& ip, uint16_t at) {
           auto a = net::ip::make_address(ip, ec);
@@ -231,9 +267,21 @@ struct Proxy::Impl {
     for (auto& [key, spec] : want) {
       auto& state = ports[key];
       auto& [addrs, backends] = spec;
-      if (backends != state.backends || !*state.pool) {
+      auto aff = affinityTimeout.find(key);
+      bool affinityChanged = (aff == affinityTimeout.end()) != !state.affinity ||
+                             (aff != affinityTimeout.end() && state.affinity &&
+                              state.affinity->timeout.count() != aff->second);
+      if (affinityChanged) {
+        state.affinity = nullptr;
+        if (aff != affinityTimeout.end()) {
+          state.affinity = std::make_shared<Affinity>();
+          state.affinity->timeout = std::chrono::seconds(aff->second);
+        }
+      }
+      if (backends != state.backends || !*state.pool || affinityChanged) {
         auto pool = std::make_shared<Pool>();
         pool->backends = backends;
+        pool->affinity = state.affinity;
         std::atomic_store(state.pool.get(), pool);
         state.backends = backends;
       }

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
+#include <set>
 
 #include "harness.h"
 
@@ -121,6 +123,55 @@ TEST(ServicesTest, EndpointsFollowPodsAndSelector) {
   ASSERT_EQ(server.sluice({"label", "svc", "manual", "touched=yes"}).exitCode, 0);
   EXPECT_EQ(jsonpath(server, {"get", "ep", "manual"}, "{.subsets[0].addresses[0].ip}"),
             "127.9.9.9");
+}
+
+TEST(ServicesTest, ClientIpAffinityKeepsABackend) {
+  TempDir dir;
+  writeFile(dir.path() + "/images.yaml",
+            "images:\n  - image: echo-json\n    command: [\"{sluice}\", \"http-echo\", \"--json\", "
+            "\"--text\", \"hi\"]\n");
+  auto args = privateRanges();
+  args.push_back("--image-catalog");
+  args.push_back(dir.path() + "/images.yaml");
+  Server server("", args);
+  std::string manifests =
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: echo\nspec:\n  replicas: 3\n"
+      "  selector:\n    matchLabels: {app: echo}\n  template:\n    metadata:\n      labels: {app: "
+      "echo}\n"
+      "    spec:\n      containers:\n      - name: echo\n        image: echo-json\n        ports:\n"
+      "        - containerPort: 8080\n---\n"
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: echo\nspec:\n  type: LoadBalancer\n"
+      "  sessionAffinity: ClientIP\n  selector: {app: echo}\n  ports:\n  - port: 80\n    "
+      "targetPort: 8080\n";
+  ASSERT_EQ(server.sluice({"apply", "-f", "-"}, manifests).exitCode, 0);
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto r = server.sluice({"get", "endpoints", "echo", "-o",
+                                "jsonpath={range .subsets[*].addresses[*]}{.ip} {end}"});
+        return std::count(r.out.begin(), r.out.end(), ' ') == 3;
+      },
+      std::chrono::seconds(30)));
+  std::string ip = jsonpath(server, {"get", "svc", "echo"}, "{.status.loadBalancer.ingress[0].ip}");
+  std::set<std::string> pods;
+  for (int i = 0; i < 12; ++i) {
+    auto r = run({"curl", "-s", "-m", "5", "http://" + ip + "/"});
+    auto at = r.out.find("\"pod\":\"");
+    ASSERT_NE(at, std::string::npos) << r.out;
+    pods.insert(r.out.substr(at + 7, r.out.find('"', at + 7) - at - 7));
+  }
+  EXPECT_EQ(pods.size(), 1u);
+  // Without affinity the same client is spread over all three.
+  ASSERT_EQ(server.sluice({"patch", "svc", "echo", "-p", R"({"spec":{"sessionAffinity":"None"}})"})
+                .exitCode,
+            0);
+  pods.clear();
+  EXPECT_TRUE(waitFor([&] {
+    auto r = run({"curl", "-s", "-m", "5", "http://" + ip + "/"});
+    auto at = r.out.find("\"pod\":\"");
+    if (at != std::string::npos)
+      pods.insert(r.out.substr(at + 7, r.out.find('"', at + 7) - at - 7));
+    return pods.size() == 3;
+  }));
 }
 
 }  // namespace
