@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <map>
+#include <sstream>
 
 #include "harness.h"
 
@@ -55,6 +56,18 @@ std::map<std::string, int> split(const std::string& ip, int count) {
   return seen;
 }
 
+// Every pod of the Service answers (Ready means started: the seed's pods have no readiness
+// probe, so a process may still be binding its port when it is listed).
+bool allAnswer(Server& s, const std::string& selector) {
+  auto r = s.sluice(
+      {"get", "pods", "-l", selector, "-o", "jsonpath={range .items[*]}{.status.podIP} {end}"});
+  std::stringstream ss(r.out);
+  std::string ip;
+  while (ss >> ip)
+    if (get(ip, 80).empty()) return false;
+  return true;
+}
+
 int readyAddresses(Server& s, const std::string& svc) {
   auto r = s.sluice(
       {"get", "endpoints", svc, "-o", "jsonpath={range .subsets[*].addresses[*]}{.ip} {end}"});
@@ -69,6 +82,7 @@ void seedWalkthrough(Server& server,
   }
   ASSERT_TRUE(
       waitFor([&] { return readyAddresses(server, "nginx") == 4; }, std::chrono::seconds(30)));
+  ASSERT_TRUE(waitFor([&] { return allAnswer(server, "app=nginx"); }));
   std::string ip =
       server.sluice({"get", "svc", "nginx", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"})
           .out;
@@ -92,6 +106,7 @@ void seedWalkthrough(Server& server,
         return std::count(pods.begin(), pods.end(), '\n') == 5;  // surplus pods gone
       },
       std::chrono::seconds(30)));
+  ASSERT_TRUE(waitFor([&] { return allAnswer(server, "app=nginx"); }));
   s = split(ip, 1000);
   EXPECT_EQ(s["Nginx-v1\n"] + s["Nginx-v2\n"], 1000);
   EXPECT_NEAR(s["Nginx-v2\n"] / 10.0, 20.0, 3.0);

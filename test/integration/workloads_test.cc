@@ -101,7 +101,9 @@ TEST(WorkloadsTest, SeedPodsRunOnTheirOwnIpsAndAnswer) {
     std::string ip = str(p, {"status", "podIP"});
     ips.insert(ip);
     std::string version = str(p, {"metadata", "labels", "version"});
-    EXPECT_EQ(curlPod(ip), version == "v1" ? "Nginx-v1\n" : "Nginx-v2\n") << ip;
+    // Ready means started (no readiness probe here); the process may still be binding.
+    std::string want = version == "v1" ? "Nginx-v1\n" : "Nginx-v2\n";
+    EXPECT_TRUE(waitFor([&] { return curlPod(ip) == want; })) << ip;
     EXPECT_EQ(str(p, {"spec", "nodeName"}), "sluice-node");
   }
   EXPECT_EQ(ips.size(), 4u);
@@ -403,7 +405,8 @@ TEST(WorkloadsRestartTest, SigkillServerThenRestartSamePodsNoOrphans) {
   std::set<std::string> namesAfter;
   for (const auto& p : after) {
     namesAfter.insert(str(p, {"metadata", "name"}));
-    EXPECT_EQ(curlPod(str(p, {"status", "podIP"})), "Nginx-v1\n");
+    std::string ip = str(p, {"status", "podIP"});
+    EXPECT_TRUE(waitFor([&] { return curlPod(ip) == "Nginx-v1\n"; })) << ip;
   }
   EXPECT_EQ(names, namesAfter);
   // A clean stop (SIGTERM) stops every pod process too.
