@@ -213,6 +213,14 @@ api::Result<std::vector<Target>> targetsFromFiles(Context& ctx, bool recursive) 
   return out;
 }
 
+api::Result<std::vector<Target>> targetsFromFilesOrArgs(Context& ctx,
+                                                        const std::vector<std::string>& args,
+                                                        bool allowCollections) {
+  if (!ctx.flags.all("filename").empty())
+    return targetsFromFiles(ctx, ctx.flags.getBool("recursive"));
+  return targetsFromArgs(ctx, args, allowCollections);
+}
+
 int fail(Context& ctx, const api::Error& error, const std::string& prefix) {
   if (isClientError(error)) {
     ctx.err << "error: " << error.message << "\n";

@@ -63,6 +63,11 @@ api::Result<std::vector<Target>> targetsFromArgs(Context& ctx, const std::vector
 // Objects from -f FILE|DIR|- (directories: *.yaml, *.yml, *.json, sorted; -R recurses).
 api::Result<std::vector<Target>> targetsFromFiles(Context& ctx, bool recursive);
 
+// -f FILE when given, else the arguments (`targetsFromArgs`).
+api::Result<std::vector<Target>> targetsFromFilesOrArgs(Context& ctx,
+                                                        const std::vector<std::string>& args,
+                                                        bool allowCollections);
+
 // Prints an error the way kubectl does and returns the exit status (1).
 int fail(Context& ctx, const api::Error& error, const std::string& prefix = "");
 

@@ -24,16 +24,9 @@ int runLabel(Context& ctx) {
   if (changes.empty() && !ctx.flags.getBool("list"))
     return fail(ctx, clientError(std::string("at least one ") + (labels ? "label" : "annotation") +
                                  " update is required"));
-  std::vector<Target> targets;
-  if (!ctx.flags.all("filename").empty()) {
-    auto t = targetsFromFiles(ctx, false);
-    if (!t) return fail(ctx, t.error());
-    targets = std::move(*t);
-  } else {
-    auto t = targetsFromArgs(ctx, resourceArgs, true);
-    if (!t) return fail(ctx, t.error());
-    targets = std::move(*t);
-  }
+  auto found = targetsFromFilesOrArgs(ctx, resourceArgs, true);
+  if (!found) return fail(ctx, found.error());
+  std::vector<Target> targets = std::move(*found);
   if (targets.empty())
     return fail(
         ctx,

@@ -42,16 +42,9 @@ int runPatch(Context& ctx) {
   if (pt != client::PatchType::Json && !patch->is_object())
     return fail(ctx, clientError("unable to parse \"" + text + "\": the patch must be an object"));
 
-  std::vector<Target> targets;
-  if (!ctx.flags.all("filename").empty()) {
-    auto t = targetsFromFiles(ctx, false);
-    if (!t) return fail(ctx, t.error());
-    targets = std::move(*t);
-  } else {
-    auto t = targetsFromArgs(ctx, ctx.flags.args, false);
-    if (!t) return fail(ctx, t.error());
-    targets = std::move(*t);
-  }
+  auto found = targetsFromFilesOrArgs(ctx, ctx.flags.args, false);
+  if (!found) return fail(ctx, found.error());
+  std::vector<Target> targets = std::move(*found);
   if (targets.empty())
     return fail(ctx, clientError("resource(s) were provided, but no name was specified"));
   auto api = ctx.api();

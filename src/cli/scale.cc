@@ -23,16 +23,9 @@ int runScale(Context& ctx) {
         clientError(
             "The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0"));
 
-  std::vector<Target> targets;
-  if (!ctx.flags.all("filename").empty()) {
-    auto t = targetsFromFiles(ctx, ctx.flags.getBool("recursive"));
-    if (!t) return fail(ctx, t.error());
-    targets = std::move(*t);
-  } else {
-    auto t = targetsFromArgs(ctx, ctx.flags.args, false);
-    if (!t) return fail(ctx, t.error());
-    targets = std::move(*t);
-  }
+  auto found = targetsFromFilesOrArgs(ctx, ctx.flags.args, false);
+  if (!found) return fail(ctx, found.error());
+  std::vector<Target> targets = std::move(*found);
   if (targets.empty())
     return fail(ctx, clientError("resource(s) were provided, but no name was specified"));
   auto api = ctx.api();
