@@ -130,6 +130,13 @@ void seedWalkthrough(Server& server,
   ASSERT_EQ(k({"scale", "deployment/nginx-v2", "--replicas=0"}).exitCode, 0);
   ASSERT_TRUE(waitFor([&] { return readyAddresses(server, "nginx") == 0; }));
   EXPECT_TRUE(waitFor([&] { return get(ip, 80).empty(); }));
+  // ... and the Service's events say why.
+  EXPECT_TRUE(waitFor([&] {
+    return server.sluice({"describe", "svc", "nginx"})
+               .out.find(
+                   "Service has no ready endpoints: no pods match the selector "
+                   "app=nginx,version=v2") != std::string::npos;
+  })) << server.sluice({"describe", "svc", "nginx"}).out;
 }
 
 TEST(SeedEndToEnd, WithSluice) {

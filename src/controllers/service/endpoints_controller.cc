@@ -56,9 +56,10 @@ json::object targetRef(const json::value& pod) {
 
 EndpointsController::EndpointsController(client::Client& client, Clock clock)
     : client_(client),
-      clock_(std::move(clock)),
+      clock_(clock),
       services_(client, serviceType()),
-      pods_(client, podType()) {
+      pods_(client, podType()),
+      events_(client, "endpoint-controller", clock) {
   auto svc = [this](const client::ObjectPtr& s) { queue_.add(client::Informer::keyOf(*s)); };
   services_.addHandlers(
       {svc, [svc](const client::ObjectPtr&, const client::ObjectPtr& s) { svc(s); }, svc});
@@ -156,6 +157,28 @@ api::Status EndpointsController::sync(const std::string& key) {
                     {"targetRef", targetRef(*pod)}};
     if (auto node = api::getString(*pod, "spec.nodeName"); !node.empty()) ep["nodeName"] = node;
     sliceEndpoints.push_back(std::move(ep));
+  }
+  // Say why a Service has nowhere to send traffic, once per change of reason.
+  size_t matched = 0, readyCount = 0;
+  for (auto& [k, sub] : subsets) {
+    matched += sub.ready.size() + sub.notReady.size();
+    readyCount += sub.ready.size();
+  }
+  std::string why;
+  if (readyCount == 0) {
+    why = matched == 0 ? "no pods match the selector " + matcher.toString()
+                       : std::to_string(matched) + " pod(s) match the selector " +
+                             matcher.toString() + " but none is ready";
+  }
+  {
+    std::lock_guard lock(reasonsMu_);
+    auto& last = noEndpointsReason_[key];
+    if (why != last) {
+      last = why;
+      if (!why.empty())
+        events_.record(*svc, "Warning", "NoReadyEndpoints",
+                       "Service has no ready endpoints: " + why);
+    }
   }
   json::array subsetList;
   for (auto& [k, s] : subsets) {

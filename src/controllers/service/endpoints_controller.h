@@ -4,7 +4,9 @@
 // ready set at once. A Service without a selector keeps hand-made Endpoints.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "client/informer.h"
 #include "controllers/common.h"
@@ -27,6 +29,9 @@ class EndpointsController {
   client::Informer services_;
   client::Informer pods_;
   WorkQueue queue_;
+  EventRecorder events_;
+  std::mutex reasonsMu_;
+  std::map<std::string, std::string> noEndpointsReason_;  // service key -> last reported why
   std::unique_ptr<Workers> workers_;
 };
 
