@@ -249,6 +249,12 @@ int runServer(int argc, char** argv) {
   apiserver::Handler::Options handlerOptions;
   handlerOptions.token = *token;
   apiserver::Handler handler(registry, handlerOptions);
+  handler.addPath("/metrics", [&loadBalancer](const apiserver::Request&) {
+    apiserver::Response r;
+    r.contentType = "text/plain; version=0.0.4";
+    r.body = loadBalancer.metrics();
+    return r;
+  });
   handler.addSubresource(
       "pods", "log",
       [&agent](const apiserver::Request& req, const apiserver::ResourcePath& path,

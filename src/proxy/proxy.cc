@@ -35,8 +35,13 @@ struct Affinity {
       clients;
 };
 
+struct Counters {
+  std::atomic<uint64_t> connections{0}, connectFailures{0}, bytesIn{0}, bytesOut{0};
+};
+
 struct Pool {
   std::vector<tcp::endpoint> backends;
+  std::vector<std::shared_ptr<Counters>> counters;  // parallel to backends
   std::atomic<uint64_t> next{0};
   std::shared_ptr<Affinity> affinity;  // null: round-robin only
 
@@ -67,26 +72,33 @@ class Link : public std::enable_shared_from_this<Link> {
   // is skipped for the next one, so a new connection fails only when every backend refuses.
   void start(std::shared_ptr<Pool> pool, size_t first, size_t attempt = 0) {
     if (attempt >= pool->backends.size()) return closeBoth();
-    const auto& target = pool->backends[(first + attempt) % pool->backends.size()];
-    backend_.async_connect(
-        target, [self = shared_from_this(), pool, first, attempt](boost::system::error_code ec) {
-          if (ec) {
-            boost::system::error_code ignored;
-            self->backend_.close(ignored);
-            return self->start(pool, first, attempt + 1);
-          }
-          boost::system::error_code ignored;
-          self->client_.set_option(tcp::no_delay(true), ignored);
-          self->backend_.set_option(tcp::no_delay(true), ignored);
-          self->pump(self->client_, self->backend_, self->up_, self->upDone_);
-          self->pump(self->backend_, self->client_, self->down_, self->downDone_);
-        });
+    size_t index = (first + attempt) % pool->backends.size();
+    const auto& target = pool->backends[index];
+    backend_.async_connect(target, [self = shared_from_this(), pool, first, attempt,
+                                    index](boost::system::error_code ec) {
+      if (ec) {
+        if (index < pool->counters.size()) pool->counters[index]->connectFailures++;
+        boost::system::error_code ignored;
+        self->backend_.close(ignored);
+        return self->start(pool, first, attempt + 1);
+      }
+      if (index < pool->counters.size()) {
+        self->counters_ = pool->counters[index];
+        self->counters_->connections++;
+      }
+      boost::system::error_code ignored;
+      self->client_.set_option(tcp::no_delay(true), ignored);
+      self->backend_.set_option(tcp::no_delay(true), ignored);
+      self->pump(self->client_, self->backend_, self->up_, self->upDone_, true);
+      self->pump(self->backend_, self->client_, self->down_, self->downDone_, false);
+    });
   }
 
  private:
-  void pump(tcp::socket& from, tcp::socket& to, std::array<char, 16384>& buf, bool& done) {
-    from.async_read_some(net::buffer(buf), [self = shared_from_this(), &from, &to, &buf, &done](
-                                               boost::system::error_code ec, size_t n) {
+  void pump(tcp::socket& from, tcp::socket& to, std::array<char, 16384>& buf, bool& done,
+            bool upstream) {
+    from.async_read_some(net::buffer(buf), [self = shared_from_this(), &from, &to, &buf, &done,
+                                            upstream](boost::system::error_code ec, size_t n) {
       if (ec) {
         // EOF or error on one side: pass the half-close on, and finish when both are done.
         boost::system::error_code ignored;
@@ -96,11 +108,13 @@ class Link : public std::enable_shared_from_this<Link> {
         if (ec != net::error::eof) self->closeBoth();
         return;
       }
-      net::async_write(to, net::buffer(buf.data(), n),
-                       [self, &from, &to, &buf, &done](boost::system::error_code ec2, size_t) {
-                         if (ec2) return self->closeBoth();
-                         self->pump(from, to, buf, done);
-                       });
+      if (self->counters_) (upstream ? self->counters_->bytesIn : self->counters_->bytesOut) += n;
+      net::async_write(
+          to, net::buffer(buf.data(), n),
+          [self, &from, &to, &buf, &done, upstream](boost::system::error_code ec2, size_t) {
+            if (ec2) return self->closeBoth();
+            self->pump(from, to, buf, done, upstream);
+          });
     });
   }
 
@@ -112,6 +126,7 @@ class Link : public std::enable_shared_from_this<Link> {
 
   tcp::socket client_;
   tcp::socket backend_;
+  std::shared_ptr<Counters> counters_;
   std::array<char, 16384> up_{}, down_{};
   bool upDone_ = false, downDone_ = false;
 };
@@ -181,6 +196,7 @@ struct Proxy::Impl {
         options(o),
         services(c, *api::findByKind("v1", "Service")),
         endpoints(c, *api::findByKind("v1", "Endpoints")),
+        pods(c, *api::findByKind("v1", "Pod")),
         work(net::make_work_guard(io)),
         syncStrand(net::make_strand(io)) {}
 
@@ -188,6 +204,28 @@ struct Proxy::Impl {
   Options options;
   client::Informer services;
   client::Informer endpoints;
+  client::Informer pods;
+
+  // Counters per (service key, port, endpoint), kept across pool swaps; `version` is the pod's
+  // label, for release analysis.
+  struct Series {
+    std::string ns, service, port, endpoint, version;
+    std::shared_ptr<Counters> counters = std::make_shared<Counters>();
+  };
+  std::mutex metricsMu;
+  std::map<std::string, Series> series;
+
+  std::shared_ptr<Counters> countersFor(const std::string& ns, const std::string& service,
+                                        uint16_t port, const tcp::endpoint& ep,
+                                        const std::string& version) {
+    std::string endpoint = ep.address().to_string() + ":" + std::to_string(ep.port());
+    std::string key = ns + "/" + service + "/" + std::to_string(port) + "/" + endpoint;
+    std::lock_guard lock(metricsMu);
+    auto& s = series[key];
+    if (s.service.empty()) s = Series{ns, service, std::to_string(port), endpoint, version};
+    s.version = version;
+    return s.counters;
+  }
   net::io_context io;
   net::executor_work_guard<net::io_context::executor_type> work;
   net::strand<net::io_context::executor_type> syncStrand;
@@ -207,6 +245,7 @@ struct Proxy::Impl {
   void sync() {
     std::map<std::string, std::pair<std::set<tcp::endpoint>, std::vector<tcp::endpoint>>> want;
     std::map<std::string, int64_t> affinityTimeout;  // key -> seconds, for ClientIP affinity
+    std::map<std::string, std::map<tcp::endpoint, std::string>> versions;  // key -> pod version
     for (const auto& svc : services.list()) {
       std::string type = api::getString(*svc, "spec.type", "ClusterIP");
       if (type == "ExternalName") continue;
@@ -248,7 +287,13 @@ struct Proxy::Impl {
             if (auto* a = api::find(s, "addresses"); a && a->is_array())
               for (const auto& addr : a->as_array()) {
                 auto ip = net::ip::make_address(api::getString(addr, "ip"), ec);
-                if (!ec) backends.emplace_back(ip, target);
+                if (ec) continue;
+                backends.emplace_back(ip, target);
+                std::string version;
+                if (auto pod = pods.get(api::getString(addr, "targetRef.namespace") + "/" +
+                                        api::getString(addr, "targetRef.name")))
+                  version = api::getString(*pod, "metadata.labels.version");
+                versions[key][backends.back()] = version;
               }
           }
         }
@@ -282,6 +327,13 @@ struct Proxy::Impl {
         auto pool = std::make_shared<Pool>();
         pool->backends = backends;
         pool->affinity = state.affinity;
+        auto parts = key;  // "ns/name/port"
+        auto slash1 = parts.find('/'), slash2 = parts.rfind('/');
+        std::string ns = parts.substr(0, slash1),
+                    name = parts.substr(slash1 + 1, slash2 - slash1 - 1);
+        auto port = static_cast<uint16_t>(std::atoi(parts.c_str() + slash2 + 1));
+        for (const auto& b : backends)
+          pool->counters.push_back(countersFor(ns, name, port, b, versions[key][b]));
         std::atomic_store(state.pool.get(), pool);
         state.backends = backends;
       }
@@ -324,6 +376,8 @@ api::Status Proxy::start() {
   d.endpoints.addHandlers({changed, updated, changed});
   d.services.start();
   d.endpoints.start();
+  d.pods.start();
+  d.pods.waitForSync(std::chrono::seconds(10));
   d.services.waitForSync(std::chrono::seconds(10));
   d.endpoints.waitForSync(std::chrono::seconds(10));
   for (int i = 0; i < std::max(1, d.options.threads); ++i)
@@ -336,11 +390,48 @@ void Proxy::stop() {
   auto& d = *impl_;
   d.services.stop();
   d.endpoints.stop();
+  d.pods.stop();
   d.work.reset();
   d.io.stop();
   for (auto& t : d.threads)
     if (t.joinable()) t.join();
   d.threads.clear();
+}
+
+std::string Proxy::metrics() {
+  auto& d = *impl_;
+  std::lock_guard lock(d.metricsMu);
+  std::string out;
+  auto family = [&](const char* name, const char* help, auto value, const char* extra) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n";
+    for (const auto& [k, s] : d.series) {
+      out += std::string(name) + "{namespace=\"" + s.ns + "\",service=\"" + s.service +
+             "\",port=\"" + s.port + "\",endpoint=\"" + s.endpoint + "\"";
+      if (!s.version.empty()) out += ",version=\"" + s.version + "\"";
+      out += extra;
+      out += "} " + std::to_string(value(*s.counters)) + "\n";
+    }
+  };
+  family(
+      "sluice_proxy_connections_total", "TCP connections proxied to an endpoint.",
+      [](const Counters& c) { return c.connections.load(); }, "");
+  family(
+      "sluice_proxy_connect_failures_total",
+      "Connections an endpoint refused (retried on the next).",
+      [](const Counters& c) { return c.connectFailures.load(); }, "");
+  out +=
+      "# HELP sluice_proxy_bytes_total Bytes proxied, by direction (in: client to endpoint).\n"
+      "# TYPE sluice_proxy_bytes_total counter\n";
+  for (const auto& [k, s] : d.series) {
+    std::string labels = "namespace=\"" + s.ns + "\",service=\"" + s.service + "\",port=\"" +
+                         s.port + "\",endpoint=\"" + s.endpoint + "\"" +
+                         (s.version.empty() ? "" : ",version=\"" + s.version + "\"");
+    out += "sluice_proxy_bytes_total{" + labels + ",direction=\"in\"} " +
+           std::to_string(s.counters->bytesIn.load()) + "\n";
+    out += "sluice_proxy_bytes_total{" + labels + ",direction=\"out\"} " +
+           std::to_string(s.counters->bytesOut.load()) + "\n";
+  }
+  return out;
 }
 
 }  // namespace sluice::proxy

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "api/error.h"
 #include "client/client.h"
@@ -24,6 +25,9 @@ class Proxy {
   ~Proxy();
   api::Status start();
   void stop();
+  // Prometheus text format: per Service, port and endpoint (with the pod's `version` label when
+  // it has one), connections, connect failures and bytes each way.
+  std::string metrics();
 
   struct Impl;
 

@@ -115,6 +115,21 @@ void seedWalkthrough(Server& server,
   EXPECT_EQ(s["Nginx-v1\n"], 8);
   EXPECT_EQ(s["Nginx-v2\n"], 2);
 
+  // The load balancer's metrics count the connections per endpoint and version.
+  auto [code, metrics] = server.curl("GET", "/metrics");
+  EXPECT_EQ(code, 200);
+  uint64_t v1 = 0, v2 = 0;
+  std::stringstream lines(metrics);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("sluice_proxy_connections_total{namespace=\"default\",service=\"nginx\"", 0) !=
+        0)
+      continue;
+    uint64_t n = std::stoull(line.substr(line.rfind(' ') + 1));
+    (line.find("version=\"v1\"") != std::string::npos ? v1 : v2) += n;
+  }
+  EXPECT_EQ(v1 + v2, 2010u) << metrics;
+  EXPECT_GE(v2, 200u);
+
   // Blue-green: the v1-only Service, then the seed's selector patch.
   ASSERT_EQ(k({"apply", "-f", seedFile("service-blue-green.yaml")}).exitCode, 0);
   ASSERT_TRUE(waitFor([&] { return readyAddresses(server, "nginx") == 4; }));
