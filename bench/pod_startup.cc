@@ -42,14 +42,17 @@ int main(int argc, char** argv) {
   std::vector<double> millis;
   for (int i = 0; i < count; ++i) {
     std::string name = "startup-" + std::to_string(i);
-    boost::json::object probe{{"tcpSocket", boost::json::object{{"port", 80}}}, {"periodSeconds", 1}};
+    boost::json::object probe{{"tcpSocket", boost::json::object{{"port", 80}}},
+                              {"periodSeconds", 1}};
     boost::json::object container{{"name", "web"}, {"image", image}};
     if (withProbe) container["readinessProbe"] = probe;
-    boost::json::object meta{{"name", name}, {"labels", boost::json::object{{"bench", "pod-startup"}}}};
-    boost::json::object pod{{"apiVersion", "v1"},
-                            {"kind", "Pod"},
-                            {"metadata", meta},
-                            {"spec", boost::json::object{{"containers", boost::json::array{container}}}}};
+    boost::json::object meta{{"name", name},
+                             {"labels", boost::json::object{{"bench", "pod-startup"}}}};
+    boost::json::object pod{
+        {"apiVersion", "v1"},
+        {"kind", "Pod"},
+        {"metadata", meta},
+        {"spec", boost::json::object{{"containers", boost::json::array{container}}}}};
     auto start = Clock::now();
     auto created = api.create(*podType, "default", pod);
     if (!created) {
@@ -66,12 +69,15 @@ int main(int argc, char** argv) {
       if (api::nameOf(ev->object) != name) continue;
       if (auto* conds = api::find(ev->object, "status.conditions"); conds && conds->is_array())
         for (const auto& c : conds->as_array())
-          if (api::getString(c, "type") == "Ready" && api::getString(c, "status") == "True") ready = true;
+          if (api::getString(c, "type") == "Ready" && api::getString(c, "status") == "True")
+            ready = true;
     }
     millis.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
   std::sort(millis.begin(), millis.end());
-  auto pct = [&](double p) { return millis[std::min(millis.size() - 1, static_cast<size_t>(p * millis.size()))]; };
+  auto pct = [&](double p) {
+    return millis[std::min(millis.size() - 1, static_cast<size_t>(p * millis.size()))];
+  };
   std::printf("pods=%d %s create->Ready ms: median=%.1f p90=%.1f p99=%.1f max=%.1f\n", count,
               withProbe ? "(tcpSocket readiness probe, period 1s)" : "(no probe)", pct(0.5),
               pct(0.9), pct(0.99), millis.back());
