@@ -360,6 +360,33 @@ TEST_F(PodLifecycleTest, MemoryHogOverItsLimitIsKilled) {
   EXPECT_NE(events.find("ResourceLimits"), std::string::npos) << events;
 }
 
+TEST(WorkloadsTest, StalledRolloutExceedsItsProgressDeadline) {
+  Server server("", serverArgs());
+  std::string d =
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: stuck\nspec:\n  replicas: 2\n"
+      "  progressDeadlineSeconds: 2\n  selector:\n    matchLabels: {app: stuck}\n  template:\n"
+      "    metadata:\n      labels: {app: stuck}\n    spec:\n      containers:\n      - name: c\n"
+      "        image: not-in-any-catalog:v1\n";
+  ASSERT_EQ(server.sluice({"apply", "-f", "-"}, d).exitCode, 0);
+  EXPECT_TRUE(waitFor(
+      [&] {
+        auto r =
+            server.sluice({"get", "deploy", "stuck", "-o",
+                           "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}"});
+        return r.out == "ProgressDeadlineExceeded";
+      },
+      std::chrono::seconds(20)));
+  auto r = server.sluice({"rollout", "status", "deployment", "stuck", "--timeout=20s"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.err.find("deployment \"stuck\" exceeded its progress deadline"), std::string::npos)
+      << r.err;
+  auto k = server.kubectl("1.33", {"rollout", "status", "deployment", "stuck", "--timeout=20s"});
+  if (k) {
+    EXPECT_NE(k->exitCode, 0);
+    EXPECT_NE(k->err.find("exceeded its progress deadline"), std::string::npos) << k->err;
+  }
+}
+
 TEST(WorkloadsRestartTest, SigkillServerThenRestartSamePodsNoOrphans) {
   TempDir dir;
   std::string data = dir.path() + "/data";
