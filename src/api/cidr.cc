@@ -30,4 +30,22 @@ std::string ipToString(uint32_t ip) {
   return buf;
 }
 
+uint32_t IpPool::allocate() {
+  for (uint64_t tries = 0; tries <= static_cast<uint64_t>(last_ - first_); ++tries) {
+    uint32_t ip = next_;
+    next_ = next_ >= last_ ? first_ : next_ + 1;
+    uint8_t low = ip & 0xff;
+    if (low == 0 || low == 255 || used_.count(ip)) continue;
+    used_.insert(ip);
+    return ip;
+  }
+  return 0;
+}
+
+bool IpPool::claim(uint32_t ip) {
+  if (!contains(ip) || used_.count(ip)) return false;
+  used_.insert(ip);
+  return true;
+}
+
 }  // namespace sluice::api

@@ -198,8 +198,7 @@ struct NodeAgent::Impl {
   controllers::WorkQueue queue;
   std::unique_ptr<ProcessReaper> reaper;
   ResourceLimiter limiter;
-  uint32_t ipFirst = 0, ipLast = 0, ipNext = 0;
-  std::set<uint32_t> ipsInUse;
+  api::IpPool podIps;
 
   std::mutex mu;
   std::map<std::string, PodRuntime> runtimes;  // by pod key
@@ -252,21 +251,9 @@ struct NodeAgent::Impl {
   uint32_t allocateIp(const std::string& wanted) {
     in_addr a{};
     if (!wanted.empty() && inet_pton(AF_INET, wanted.c_str(), &a) == 1) {
-      uint32_t ip = ntohl(a.s_addr);
-      if (ip >= ipFirst && ip <= ipLast && !ipsInUse.count(ip)) {
-        ipsInUse.insert(ip);
-        return ip;
-      }
+      if (podIps.claim(ntohl(a.s_addr))) return ntohl(a.s_addr);
     }
-    for (uint32_t tries = 0; tries <= ipLast - ipFirst; ++tries) {
-      uint32_t ip = ipNext;
-      ipNext = ipNext >= ipLast ? ipFirst : ipNext + 1;
-      uint8_t low = ip & 0xff;
-      if (low == 0 || low == 255 || ipsInUse.count(ip)) continue;
-      ipsInUse.insert(ip);
-      return ip;
-    }
-    return 0;
+    return podIps.allocate();
   }
 
   // --- the sync loop -------------------------------------------------------------------------
@@ -420,7 +407,7 @@ struct NodeAgent::Impl {
   }
 
   void release(PodRuntime& rt) {
-    if (rt.ipNum) ipsInUse.erase(rt.ipNum);
+    if (rt.ipNum) podIps.release(rt.ipNum);
     for (auto& [n, c] : rt.containers)
       if (!c.cgroupId.empty()) limiter.release(c.cgroupId);
   }
@@ -1007,9 +994,7 @@ api::Status NodeAgent::start() {
   auto& d = *impl_;
   auto range = api::parseLoopbackCidr(d.options.podCidr);
   if (!range) return api::Error::badRequest("--cluster-cidr " + range.error().message);
-  d.ipFirst = range->first;
-  d.ipLast = range->second;
-  d.ipNext = d.ipFirst;
+  d.podIps = api::IpPool(range->first, range->second);
   d.limiter = ResourceLimiter::detect("sluice-" + std::to_string(::getpid()));
   std::filesystem::create_directories(d.options.dataDir + "/pods");
   if (auto st = d.registerNode(); !st) return st;

@@ -53,41 +53,26 @@ api::Result<std::unique_ptr<ServiceAllocator>> ServiceAllocator::create(Options 
                                   lb.error().message);
   std::unique_ptr<ServiceAllocator> a(new ServiceAllocator());
   a->options_ = options;
-  a->clusterFirst_ = a->clusterNext_ = cluster->first;
-  a->clusterLast_ = cluster->second;
-  a->lbFirst_ = a->lbNext_ = lb->first;
-  a->lbLast_ = lb->second;
+  a->clusterIps_ = api::IpPool(cluster->first, cluster->second);
+  a->lbIps_ = api::IpPool(lb->first, lb->second);
   a->nextNodePort_ = options.nodePortMin;
   return a;
 }
 
 void ServiceAllocator::observe(const json::value& svc) {
   std::lock_guard lock(mu_);
-  if (auto ip = parseIp(api::getString(svc, "spec.clusterIP"))) clusterIps_.insert(*ip);
+  if (auto ip = parseIp(api::getString(svc, "spec.clusterIP"))) clusterIps_.markUsed(*ip);
   for (int p : nodePortsOf(&svc)) nodePorts_.insert(p);
   for (const auto& s : ingressIps(&svc))
-    if (auto ip = parseIp(s)) lbIps_.insert(*ip);
+    if (auto ip = parseIp(s)) lbIps_.markUsed(*ip);
 }
 
 void ServiceAllocator::release(const json::value& svc) {
   std::lock_guard lock(mu_);
-  if (auto ip = parseIp(api::getString(svc, "spec.clusterIP"))) clusterIps_.erase(*ip);
+  if (auto ip = parseIp(api::getString(svc, "spec.clusterIP"))) clusterIps_.release(*ip);
   for (int p : nodePortsOf(&svc)) nodePorts_.erase(p);
   for (const auto& s : ingressIps(&svc))
-    if (auto ip = parseIp(s)) lbIps_.erase(*ip);
-}
-
-uint32_t ServiceAllocator::allocateIp(std::set<uint32_t>& used, uint32_t first, uint32_t last,
-                                      uint32_t& next) {
-  for (uint64_t tries = 0; tries <= static_cast<uint64_t>(last - first); ++tries) {
-    uint32_t ip = next;
-    next = next >= last ? first : next + 1;
-    uint8_t low = ip & 0xff;
-    if (low == 0 || low == 255 || used.count(ip)) continue;
-    used.insert(ip);
-    return ip;
-  }
-  return 0;
+    if (auto ip = parseIp(s)) lbIps_.release(*ip);
 }
 
 api::Status ServiceAllocator::admit(json::object& svc, const json::object* old) {
@@ -103,22 +88,22 @@ api::Status ServiceAllocator::admit(json::object& svc, const json::object* old) 
     std::string had = old ? api::getString(oldView, "spec.clusterIP") : "";
     if (want.empty() && !had.empty()) want = had;
     if (want.empty()) {
-      uint32_t ip = allocateIp(clusterIps_, clusterFirst_, clusterLast_, clusterNext_);
+      uint32_t ip = clusterIps_.allocate();
       if (!ip)
         return invalid(svc, "spec.clusterIP",
                        "Internal error: range is full: no more IPs in " + options_.serviceCidr);
       want = api::ipToString(ip);
     } else if (want != "None" && want != had) {
       auto ip = parseIp(want);
-      if (!ip || *ip < clusterFirst_ || *ip > clusterLast_)
+      if (!ip || !clusterIps_.contains(*ip))
         return invalid(svc, "spec.clusterIP",
                        "Invalid value: \"" + want +
                            "\": provided IP is not in the valid range. The range of valid IPs is " +
                            options_.serviceCidr);
-      if (clusterIps_.count(*ip))
+      if (clusterIps_.inUse(*ip))
         return invalid(svc, "spec.clusterIP",
                        "Invalid value: \"" + want + "\": provided IP is already allocated");
-      clusterIps_.insert(*ip);
+      clusterIps_.claim(*ip);
     }
     spec["clusterIP"] = want;
     spec["clusterIPs"] = json::array{json::string(want)};
@@ -182,7 +167,7 @@ api::Status ServiceAllocator::admit(json::object& svc, const json::object* old) 
   if (type == "LoadBalancer") {
     std::string ip = hadIngress.empty() ? "" : hadIngress[0];
     if (ip.empty()) {
-      uint32_t n = allocateIp(lbIps_, lbFirst_, lbLast_, lbNext_);
+      uint32_t n = lbIps_.allocate();
       if (!n)
         return invalid(
             svc, "status.loadBalancer.ingress",
@@ -195,7 +180,7 @@ api::Status ServiceAllocator::admit(json::object& svc, const json::object* old) 
         json::object{{"ingress", json::array{json::object{{"ip", ip}, {"ipMode", "VIP"}}}}};
   } else {
     for (const auto& s : hadIngress)
-      if (auto ip = parseIp(s)) lbIps_.erase(*ip);
+      if (auto ip = parseIp(s)) lbIps_.release(*ip);
     if (svc.contains("status") && svc["status"].is_object())
       svc["status"].as_object()["loadBalancer"] = json::object{};
   }

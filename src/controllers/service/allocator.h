@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 
+#include "api/cidr.h"
 #include "api/error.h"
 
 namespace sluice::controllers {
@@ -36,13 +37,10 @@ class ServiceAllocator {
 
  private:
   ServiceAllocator() = default;
-  uint32_t allocateIp(std::set<uint32_t>& used, uint32_t first, uint32_t last, uint32_t& next);
 
   std::mutex mu_;
   Options options_;
-  uint32_t clusterFirst_ = 0, clusterLast_ = 0, clusterNext_ = 0;
-  uint32_t lbFirst_ = 0, lbLast_ = 0, lbNext_ = 0;
-  std::set<uint32_t> clusterIps_, lbIps_;
+  api::IpPool clusterIps_, lbIps_;
   std::set<int> nodePorts_;
   int nextNodePort_ = 0;
 };
