@@ -49,7 +49,8 @@ const char* kUsage =
     "  --loadbalancer-cidr CIDR  loopback range for LoadBalancer IPs (default 127.44.0.0/16)\n"
     "  --node-name NAME    this node's name (default sluice-node)\n"
     "  --rollout-step-interval D  least time between two rollout steps of a Deployment\n"
-    "                      (default 1s; 0 steps as fast as Kubernetes' arithmetic allows)\n";
+    "                      (default 1s; 0 steps as fast as Kubernetes' arithmetic allows)\n"
+    "  --proxy-workers N   load balancer worker threads (default: one per core)\n";
 
 struct ServerFlags {
   std::string dataDir;
@@ -61,6 +62,7 @@ struct ServerFlags {
   std::chrono::milliseconds rolloutStepInterval{1000};
   std::string serviceCidr = "127.43.0.0/16";
   std::string loadBalancerCidr = "127.44.0.0/16";
+  int proxyWorkers = 0;  // 0: one per core
 };
 
 bool takeValue(int& i, int argc, char** argv, std::string_view name, std::string& out) {
@@ -119,6 +121,14 @@ int parseFlags(int argc, char** argv, ServerFlags& flags) {
         return 2;
       }
       flags.rolloutStepInterval = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+    } else if (takeValue(i, argc, argv, "--proxy-workers", v)) {
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < 1 || n > 256) {
+        std::cerr << "error: --proxy-workers " << v << ": want a number of threads, 1 to 256\n";
+        return 2;
+      }
+      flags.proxyWorkers = static_cast<int>(n);
     } else if (std::string_view(argv[i]) == "-h" || std::string_view(argv[i]) == "--help") {
       std::cout << kUsage;
       return 1;
@@ -244,7 +254,7 @@ int runServer(int argc, char** argv) {
   controllers::ReplicaSetController replicaSets(*client, clock);
   controllers::DeploymentController deployments(*client, clock, flags.rolloutStepInterval);
   controllers::EndpointsController endpoints(*client, clock);
-  proxy::Proxy loadBalancer(*client, {});
+  proxy::Proxy loadBalancer(*client, {.workers = flags.proxyWorkers});
 
   apiserver::Handler::Options handlerOptions;
   handlerOptions.token = *token;

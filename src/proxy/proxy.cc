@@ -1,254 +1,173 @@
 #include "proxy/proxy.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <atomic>
-#include <boost/asio.hpp>
+#include <condition_variable>
+#include <cstring>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <set>
 #include <thread>
 
 #include "api/object.h"
 #include "client/informer.h"
+#include "proxy/config.h"
+#include "proxy/worker.h"
 
 namespace sluice::proxy {
 
-namespace net = boost::asio;
 namespace json = boost::json;
-using tcp = net::ip::tcp;
+
+ListenSocket::~ListenSocket() {
+  ::close(fd);
+}
+
+size_t PortConfig::pick(uint32_t clientIp) const {
+  size_t rr = shared->next.fetch_add(1, std::memory_order_relaxed) % backends.size();
+  const auto& affinity = shared->affinity;
+  if (!affinity) return rr;
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(affinity->mu);
+  auto it = affinity->clients.find(clientIp);
+  if (it != affinity->clients.end() && now - it->second.second < affinity->timeout) {
+    for (size_t i = 0; i < backends.size(); ++i)
+      if (backends[i].key == it->second.first) {
+        it->second.second = now;
+        return i;
+      }
+  }
+  if (affinity->clients.size() > 65536) {
+    // Forget clients whose affinity expired, so the table stays as big as the live clients.
+    for (auto c = affinity->clients.begin(); c != affinity->clients.end();)
+      c = now - c->second.second >= affinity->timeout ? affinity->clients.erase(c) : std::next(c);
+  }
+  affinity->clients[clientIp] = {backends[rr].key, now};
+  return rr;
+}
 
 namespace {
 
-struct Backend {
-  std::string ip;
-  uint16_t port;
-};
+std::string addressText(const sockaddr_in& a) {
+  char ip[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
+  return std::string(ip) + ":" + std::to_string(ntohs(a.sin_port));
+}
 
-// What one Service port balances over; swapped whole when endpoints change.
-// sessionAffinity: ClientIP — a client address keeps its backend while it keeps coming back
-// within the timeout (and the backend stays ready).
-struct Affinity {
-  std::chrono::seconds timeout{10800};
-  std::mutex mu;
-  std::map<net::ip::address, std::pair<tcp::endpoint, std::chrono::steady_clock::time_point>>
-      clients;
-};
+bool parseAddress(const std::string& ip, uint16_t port, sockaddr_in& out) {
+  out = {};
+  out.sin_family = AF_INET;
+  out.sin_port = htons(port);
+  return port != 0 && inet_pton(AF_INET, ip.c_str(), &out.sin_addr) == 1;
+}
 
-struct Counters {
-  std::atomic<uint64_t> connections{0}, connectFailures{0}, bytesIn{0}, bytesOut{0};
-};
+uint64_t backendKey(const sockaddr_in& a) {
+  return (uint64_t{ntohl(a.sin_addr.s_addr)} << 16) | ntohs(a.sin_port);
+}
 
-struct Pool {
-  std::vector<tcp::endpoint> backends;
-  std::vector<std::shared_ptr<Counters>> counters;  // parallel to backends
-  std::atomic<uint64_t> next{0};
-  std::shared_ptr<Affinity> affinity;  // null: round-robin only
-
-  size_t pick(const net::ip::address& client) {
-    size_t rr = next.fetch_add(1) % backends.size();
-    if (!affinity) return rr;
-    auto now = std::chrono::steady_clock::now();
-    std::lock_guard lock(affinity->mu);
-    auto it = affinity->clients.find(client);
-    if (it != affinity->clients.end() && now - it->second.second < affinity->timeout) {
-      auto at = std::find(backends.begin(), backends.end(), it->second.first);
-      if (at != backends.end()) {
-        it->second.second = now;
-        return static_cast<size_t>(at - backends.begin());
-      }
-    }
-    affinity->clients[client] = {backends[rr], now};
-    return rr;
+// A listening socket on `at`, or -1 with errno.
+int listenOn(const sockaddr_in& at) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&at), sizeof at) != 0 || listen(fd, 4096) != 0) {
+    int err = errno;
+    ::close(fd);
+    errno = err;
+    return -1;
   }
-};
+  return fd;
+}
 
-// One copy direction of a proxied connection.
-class Link : public std::enable_shared_from_this<Link> {
- public:
-  Link(tcp::socket client, net::io_context& io) : client_(std::move(client)), backend_(io) {}
-
-  // Connects to the pool's next backend; a backend that refuses (a pod that is stopping, say)
-  // is skipped for the next one, so a new connection fails only when every backend refuses.
-  void start(std::shared_ptr<Pool> pool, size_t first, size_t attempt = 0) {
-    if (attempt >= pool->backends.size()) return closeBoth();
-    size_t index = (first + attempt) % pool->backends.size();
-    const auto& target = pool->backends[index];
-    backend_.async_connect(target, [self = shared_from_this(), pool, first, attempt,
-                                    index](boost::system::error_code ec) {
-      if (ec) {
-        if (index < pool->counters.size()) pool->counters[index]->connectFailures++;
-        boost::system::error_code ignored;
-        self->backend_.close(ignored);
-        return self->start(pool, first, attempt + 1);
-      }
-      if (index < pool->counters.size()) {
-        self->counters_ = pool->counters[index];
-        self->counters_->connections++;
-      }
-      boost::system::error_code ignored;
-      self->client_.set_option(tcp::no_delay(true), ignored);
-      self->backend_.set_option(tcp::no_delay(true), ignored);
-      self->pump(self->client_, self->backend_, self->up_, self->upDone_, true);
-      self->pump(self->backend_, self->client_, self->down_, self->downDone_, false);
-    });
-  }
-
- private:
-  void pump(tcp::socket& from, tcp::socket& to, std::array<char, 16384>& buf, bool& done,
-            bool upstream) {
-    from.async_read_some(net::buffer(buf), [self = shared_from_this(), &from, &to, &buf, &done,
-                                            upstream](boost::system::error_code ec, size_t n) {
-      if (ec) {
-        // EOF or error on one side: pass the half-close on, and finish when both are done.
-        boost::system::error_code ignored;
-        to.shutdown(tcp::socket::shutdown_send, ignored);
-        done = true;
-        if (self->upDone_ && self->downDone_) self->closeBoth();
-        if (ec != net::error::eof) self->closeBoth();
-        return;
-      }
-      if (self->counters_) (upstream ? self->counters_->bytesIn : self->counters_->bytesOut) += n;
-      net::async_write(
-          to, net::buffer(buf.data(), n),
-          [self, &from, &to, &buf, &done, upstream](boost::system::error_code ec2, size_t) {
-            if (ec2) return self->closeBoth();
-            self->pump(from, to, buf, done, upstream);
-          });
-    });
-  }
-
-  void closeBoth() {
-    boost::system::error_code ignored;
-    client_.close(ignored);
-    backend_.close(ignored);
-  }
-
-  tcp::socket client_;
-  tcp::socket backend_;
-  std::shared_ptr<Counters> counters_;
-  std::array<char, 16384> up_{}, down_{};
-  bool upDone_ = false, downDone_ = false;
-};
-
-// A listening address of one Service port.
-class Listener : public std::enable_shared_from_this<Listener> {
- public:
-  Listener(net::io_context& io, tcp::endpoint at, std::shared_ptr<std::shared_ptr<Pool>> pool)
-      : io_(io), acceptor_(io), at_(at), pool_(std::move(pool)) {}
-
-  boost::system::error_code open() {
-    boost::system::error_code ec;
-    acceptor_.open(at_.protocol(), ec);
-    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(at_, ec);
-    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) {
-      boost::system::error_code ignored;
-      acceptor_.close(ignored);
-      return ec;
-    }
-    accept();
-    return ec;
-  }
-  void close() {
-    boost::system::error_code ignored;
-    acceptor_.close(ignored);
-  }
-
- private:
-  void accept() {
-    acceptor_.async_accept(
-        [self = shared_from_this()](boost::system::error_code ec, tcp::socket s) {
-          if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
-          if (!ec) {
-            auto pool = std::atomic_load(self->pool_.get());
-            if (pool && !pool->backends.empty()) {
-              boost::system::error_code rec;
-              auto remote = s.remote_endpoint(rec);
-              size_t first = pool->pick(rec ? net::ip::address() : remote.address());
-              std::make_shared<Link>(std::move(s), self->io_)->start(pool, first);
-            }
-          }
-          self->accept();
-        });
-  }
-
-  net::io_context& io_;
-  tcp::acceptor acceptor_;
-  tcp::endpoint at_;
-  std::shared_ptr<std::shared_ptr<Pool>> pool_;
-};
-
-struct PortState {
-  std::shared_ptr<std::shared_ptr<Pool>> pool = std::make_shared<std::shared_ptr<Pool>>();
-  std::vector<tcp::endpoint> backends;
-  std::set<tcp::endpoint> addresses;  // where it listens
-  std::map<tcp::endpoint, std::shared_ptr<Listener>> listeners;
-  std::shared_ptr<Affinity> affinity;
-};
+std::string unavailableResponse(const std::string& ns, const std::string& name, uint16_t port) {
+  std::string body = "no endpoints available for service \"" + ns + "/" + name + "\" port " +
+                     std::to_string(port) + "\n";
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
 
 }  // namespace
 
 struct Proxy::Impl {
   Impl(client::Client& c, Options o)
       : client(c),
-        options(o),
+        workerCount(o.workers > 0
+                        ? o.workers
+                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
         services(c, *api::findByKind("v1", "Service")),
         endpoints(c, *api::findByKind("v1", "Endpoints")),
         pods(c, *api::findByKind("v1", "Pod")),
-        work(net::make_work_guard(io)),
-        syncStrand(net::make_strand(io)) {}
+        metrics(workerCount) {}
 
   client::Client& client;
-  Options options;
+  int workerCount;
   client::Informer services;
   client::Informer endpoints;
   client::Informer pods;
+  Metrics metrics;
+  std::vector<std::unique_ptr<Worker>> workers;
 
-  // Counters per (service key, port, endpoint), kept across pool swaps; `version` is the pod's
-  // label, for release analysis.
-  struct Series {
-    std::string ns, service, port, endpoint, version;
-    std::shared_ptr<Counters> counters = std::make_shared<Counters>();
-  };
-  std::mutex metricsMu;
-  std::map<std::string, Series> series;
+  std::thread control;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool dirty = false, stopping = false;  // guarded by mu
 
-  std::shared_ptr<Counters> countersFor(const std::string& ns, const std::string& service,
-                                        uint16_t port, const tcp::endpoint& ep,
-                                        const std::string& version) {
-    std::string endpoint = ep.address().to_string() + ":" + std::to_string(ep.port());
-    std::string key = ns + "/" + service + "/" + std::to_string(port) + "/" + endpoint;
-    std::lock_guard lock(metricsMu);
-    auto& s = series[key];
-    if (s.service.empty()) s = Series{ns, service, std::to_string(port), endpoint, version};
-    s.version = version;
-    return s.counters;
+  // Control-thread state, kept across snapshots.
+  std::map<std::string, std::shared_ptr<ListenSocket>> sockets;  // "ip:port"
+  std::map<std::string, std::string> listenErrors;               // "ip:port" -> last error
+  std::map<std::string, std::shared_ptr<PortShared>> shared;     // port key
+
+  void markDirty() {
+    {
+      std::lock_guard lock(mu);
+      dirty = true;
+    }
+    cv.notify_one();
   }
-  net::io_context io;
-  net::executor_work_guard<net::io_context::executor_type> work;
-  net::strand<net::io_context::executor_type> syncStrand;
-  std::vector<std::thread> threads;
-  std::map<std::string, PortState> ports;  // "ns/name/port" -> state; touched on the io thread
-  std::atomic<bool> syncQueued{false};
 
-  void queueSync() {
-    if (syncQueued.exchange(true)) return;
-    net::post(syncStrand, [this] {
-      syncQueued = false;
+  void run() {
+    std::unique_lock lock(mu);
+    while (true) {
+      cv.wait(lock, [this] { return dirty || stopping; });
+      if (stopping) return;
+      dirty = false;
+      lock.unlock();
       sync();
-    });
+      lock.lock();
+    }
   }
 
-  // Reconciles listeners and pools with what the informers hold. Runs on the io thread.
+  // The shared state of a port: kept while its affinity settings stay the same.
+  std::shared_ptr<PortShared> sharedFor(const std::string& key, const json::value& svc) {
+    bool clientIp = api::getString(svc, "spec.sessionAffinity") == "ClientIP";
+    auto timeout = std::chrono::seconds(
+        api::getInt(svc, "spec.sessionAffinityConfig.clientIP.timeoutSeconds", 10800));
+    auto& s = shared[key];
+    bool same = s && (clientIp ? s->affinity && s->affinity->timeout == timeout : !s->affinity);
+    if (!same) {
+      s = std::make_shared<PortShared>();
+      if (clientIp) {
+        s->affinity = std::make_shared<Affinity>();
+        s->affinity->timeout = timeout;
+      }
+    }
+    return s;
+  }
+
+  // Builds a snapshot from what the informers hold and publishes it to every worker.
   void sync() {
-    std::map<std::string, std::pair<std::set<tcp::endpoint>, std::vector<tcp::endpoint>>> want;
-    std::map<std::string, int64_t> affinityTimeout;  // key -> seconds, for ClientIP affinity
-    std::map<std::string, std::map<tcp::endpoint, std::string>> versions;  // key -> pod version
+    auto config = std::make_shared<Config>();
+    std::map<std::string, size_t> wantListen;  // "ip:port" -> port index
+    std::map<std::string, sockaddr_in> addresses;
+    std::set<std::string> livePorts;
     for (const auto& svc : services.list()) {
       std::string type = api::getString(*svc, "spec.type", "ClusterIP");
       if (type == "ExternalName") continue;
+      std::string ns = api::getString(*svc, "metadata.namespace");
+      std::string name = api::getString(*svc, "metadata.name");
       std::string clusterIp = api::getString(*svc, "spec.clusterIP");
       std::vector<std::string> ingress;
       if (auto* ing = api::find(*svc, "status.loadBalancer.ingress"); ing && ing->is_array())
@@ -259,105 +178,97 @@ struct Proxy::Impl {
       if (!ports || !ports->is_array()) continue;
       for (const auto& p : ports->as_array()) {
         if (api::getString(p, "protocol", "TCP") != "TCP") continue;
-        std::string portName = api::getString(p, "name");
         auto port = static_cast<uint16_t>(api::getInt(p, "port"));
-        std::string key = client::Informer::keyOf(*svc) + "/" + std::to_string(port);
-        auto& [addrs, backends] = want[key];
-        if (api::getString(*svc, "spec.sessionAffinity") == "ClientIP")
-          affinityTimeout[key] =
-              api::getInt(*svc, "spec.sessionAffinityConfig.clientIP.timeoutSeconds", 10800);
-        boost::system::error_code ec;
-        auto add = [&](const std::string& ip, uint16_t at) {
-          auto a = net::ip::make_address(ip, ec);
-          if (!ec && at) addrs.insert(tcp::endpoint(a, at));
-        };
-        if (!clusterIp.empty() && clusterIp != "None") add(clusterIp, port);
-        for (const auto& ip : ingress) add(ip, port);
-        if (auto np = api::getInt(p, "nodePort"); np > 0)
-          add("127.0.0.1", static_cast<uint16_t>(np));
-        if (!ep) continue;
-        if (auto* subsets = api::find(*ep, "subsets"); subsets && subsets->is_array()) {
-          for (const auto& s : subsets->as_array()) {
-            uint16_t target = 0;
-            if (auto* eps = api::find(s, "ports"); eps && eps->is_array())
-              for (const auto& e : eps->as_array())
-                if (api::getString(e, "name") == portName || eps->as_array().size() == 1)
-                  target = static_cast<uint16_t>(api::getInt(e, "port"));
-            if (!target) continue;
-            if (auto* a = api::find(s, "addresses"); a && a->is_array())
-              for (const auto& addr : a->as_array()) {
-                auto ip = net::ip::make_address(api::getString(addr, "ip"), ec);
-                if (ec) continue;
-                backends.emplace_back(ip, target);
-                std::string version;
-                if (auto pod = pods.get(api::getString(addr, "targetRef.namespace") + "/" +
-                                        api::getString(addr, "targetRef.name")))
-                  version = api::getString(*pod, "metadata.labels.version");
-                versions[key][backends.back()] = version;
-              }
-          }
+        std::string portName = api::getString(p, "name");
+        auto pc = std::make_shared<PortConfig>();
+        pc->key = ns + "/" + name + "/" + std::to_string(port);
+        pc->ns = ns;
+        pc->service = name;
+        pc->port = port;
+        std::string appProtocol = api::getString(p, "appProtocol");
+        pc->http = appProtocol == "http" || appProtocol == "kubernetes.io/http";
+        pc->shared = sharedFor(pc->key, *svc);
+        pc->series = metrics.series(ns, name, port, "", "");
+        pc->unavailable = unavailableResponse(ns, name, port);
+        livePorts.insert(pc->key);
+        addBackends(*pc, ep.get(), portName);
+        size_t index = config->ports.size();
+        // L4 listens only while there is somewhere to send connections ("connection refused"
+        // otherwise); L7 always listens, to answer 503 saying why.
+        if (pc->http || !pc->backends.empty()) {
+          auto want = [&](const std::string& ip, uint16_t at) {
+            sockaddr_in a;
+            if (!parseAddress(ip, at, a)) return;
+            auto text = addressText(a);
+            if (wantListen.emplace(text, index).second) addresses[text] = a;
+          };
+          if (!clusterIp.empty() && clusterIp != "None") want(clusterIp, port);
+          for (const auto& ip : ingress) want(ip, port);
+          if (auto np = api::getInt(p, "nodePort"); np > 0)
+            want("127.0.0.1", static_cast<uint16_t>(np));
         }
-        std::sort(backends.begin(), backends.end());
+        config->ports.push_back(std::move(pc));
       }
     }
-    // Remove what is gone.
-    for (auto it = ports.begin(); it != ports.end();) {
-      if (!want.count(it->first)) {
-        for (auto& [a, l] : it->second.listeners) l->close();
-        it = ports.erase(it);
+    for (auto it = shared.begin(); it != shared.end();)
+      it = livePorts.count(it->first) ? std::next(it) : shared.erase(it);
+
+    std::map<std::string, std::shared_ptr<ListenSocket>> nextSockets;
+    for (const auto& [text, index] : wantListen) {
+      auto it = sockets.find(text);
+      std::shared_ptr<ListenSocket> socket;
+      if (it != sockets.end()) {
+        socket = it->second;
       } else {
-        ++it;
-      }
-    }
-    for (auto& [key, spec] : want) {
-      auto& state = ports[key];
-      auto& [addrs, backends] = spec;
-      auto aff = affinityTimeout.find(key);
-      bool affinityChanged = (aff == affinityTimeout.end()) != !state.affinity ||
-                             (aff != affinityTimeout.end() && state.affinity &&
-                              state.affinity->timeout.count() != aff->second);
-      if (affinityChanged) {
-        state.affinity = nullptr;
-        if (aff != affinityTimeout.end()) {
-          state.affinity = std::make_shared<Affinity>();
-          state.affinity->timeout = std::chrono::seconds(aff->second);
-        }
-      }
-      if (backends != state.backends || !*state.pool || affinityChanged) {
-        auto pool = std::make_shared<Pool>();
-        pool->backends = backends;
-        pool->affinity = state.affinity;
-        auto parts = key;  // "ns/name/port"
-        auto slash1 = parts.find('/'), slash2 = parts.rfind('/');
-        std::string ns = parts.substr(0, slash1),
-                    name = parts.substr(slash1 + 1, slash2 - slash1 - 1);
-        auto port = static_cast<uint16_t>(std::atoi(parts.c_str() + slash2 + 1));
-        for (const auto& b : backends)
-          pool->counters.push_back(countersFor(ns, name, port, b, versions[key][b]));
-        std::atomic_store(state.pool.get(), pool);
-        state.backends = backends;
-      }
-      // Listen only while there is somewhere to send connections: "connection refused" then.
-      std::set<tcp::endpoint> listenOn = backends.empty() ? std::set<tcp::endpoint>{} : addrs;
-      for (auto it = state.listeners.begin(); it != state.listeners.end();) {
-        if (!listenOn.count(it->first)) {
-          it->second->close();
-          it = state.listeners.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      for (const auto& a : listenOn) {
-        if (state.listeners.count(a)) continue;
-        auto l = std::make_shared<Listener>(io, a, state.pool);
-        if (auto ec = l->open()) {
-          std::cerr << "proxy: cannot listen on " << a << " for " << key << ": " << ec.message()
-                    << "\n";
+        int fd = listenOn(addresses[text]);
+        if (fd < 0) {
+          std::string err = std::strerror(errno);
+          if (listenErrors[text] != err)
+            std::cerr << "proxy: cannot listen on " << text << " for " << config->ports[index]->key
+                      << ": " << err << "\n";
+          listenErrors[text] = err;
           continue;
         }
-        state.listeners[a] = l;
+        listenErrors.erase(text);
+        socket = std::make_shared<ListenSocket>(fd, text);
+      }
+      nextSockets[text] = socket;
+      config->listeners.push_back({socket, index});
+    }
+    sockets = std::move(nextSockets);  // sockets no one wants close once the workers let go
+    std::shared_ptr<const Config> snapshot = std::move(config);
+    for (auto& w : workers) w->publish(snapshot);
+  }
+
+  // The ready addresses of `ep` for the Service port named `portName` (the only port when the
+  // Endpoints have one), sorted so that every snapshot orders them the same way.
+  void addBackends(PortConfig& pc, const json::value* ep, const std::string& portName) {
+    if (!ep) return;
+    auto* subsets = api::find(*ep, "subsets");
+    if (!subsets || !subsets->is_array()) return;
+    for (const auto& s : subsets->as_array()) {
+      uint16_t target = 0;
+      if (auto* eps = api::find(s, "ports"); eps && eps->is_array())
+        for (const auto& e : eps->as_array())
+          if (api::getString(e, "name") == portName || eps->as_array().size() == 1)
+            target = static_cast<uint16_t>(api::getInt(e, "port"));
+      if (!target) continue;
+      auto* addrs = api::find(s, "addresses");
+      if (!addrs || !addrs->is_array()) continue;
+      for (const auto& addr : addrs->as_array()) {
+        Backend b;
+        if (!parseAddress(api::getString(addr, "ip"), target, b.address)) continue;
+        b.key = backendKey(b.address);
+        std::string version;
+        if (auto pod = pods.get(api::getString(addr, "targetRef.namespace") + "/" +
+                                api::getString(addr, "targetRef.name")))
+          version = api::getString(*pod, "metadata.labels.version");
+        b.series = metrics.series(pc.ns, pc.service, pc.port, addressText(b.address), version);
+        pc.backends.push_back(std::move(b));
       }
     }
+    std::sort(pc.backends.begin(), pc.backends.end(),
+              [](const Backend& a, const Backend& b) { return a.key < b.key; });
   }
 };
 
@@ -368,21 +279,28 @@ Proxy::~Proxy() {
   stop();
 }
 
+int Proxy::workers() const {
+  return impl_->workerCount;
+}
+
 api::Status Proxy::start() {
   auto& d = *impl_;
-  auto changed = [&d](const client::ObjectPtr&) { d.queueSync(); };
-  auto updated = [&d](const client::ObjectPtr&, const client::ObjectPtr&) { d.queueSync(); };
+  for (int i = 0; i < d.workerCount; ++i) {
+    d.workers.push_back(std::make_unique<Worker>(i));
+    d.workers.back()->start();
+  }
+  auto changed = [&d](const client::ObjectPtr&) { d.markDirty(); };
+  auto updated = [&d](const client::ObjectPtr&, const client::ObjectPtr&) { d.markDirty(); };
   d.services.addHandlers({changed, updated, changed});
   d.endpoints.addHandlers({changed, updated, changed});
+  d.pods.start();
   d.services.start();
   d.endpoints.start();
-  d.pods.start();
   d.pods.waitForSync(std::chrono::seconds(10));
   d.services.waitForSync(std::chrono::seconds(10));
   d.endpoints.waitForSync(std::chrono::seconds(10));
-  for (int i = 0; i < std::max(1, d.options.threads); ++i)
-    d.threads.emplace_back([&d] { d.io.run(); });
-  d.queueSync();
+  d.control = std::thread([&d] { d.run(); });
+  d.markDirty();
   return {};
 }
 
@@ -391,47 +309,19 @@ void Proxy::stop() {
   d.services.stop();
   d.endpoints.stop();
   d.pods.stop();
-  d.work.reset();
-  d.io.stop();
-  for (auto& t : d.threads)
-    if (t.joinable()) t.join();
-  d.threads.clear();
+  {
+    std::lock_guard lock(d.mu);
+    d.stopping = true;
+  }
+  d.cv.notify_one();
+  if (d.control.joinable()) d.control.join();
+  for (auto& w : d.workers) w->stop();
+  d.workers.clear();
+  d.sockets.clear();
 }
 
 std::string Proxy::metrics() {
-  auto& d = *impl_;
-  std::lock_guard lock(d.metricsMu);
-  std::string out;
-  auto family = [&](const char* name, const char* help, auto value, const char* extra) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n";
-    for (const auto& [k, s] : d.series) {
-      out += std::string(name) + "{namespace=\"" + s.ns + "\",service=\"" + s.service +
-             "\",port=\"" + s.port + "\",endpoint=\"" + s.endpoint + "\"";
-      if (!s.version.empty()) out += ",version=\"" + s.version + "\"";
-      out += extra;
-      out += "} " + std::to_string(value(*s.counters)) + "\n";
-    }
-  };
-  family(
-      "sluice_proxy_connections_total", "TCP connections proxied to an endpoint.",
-      [](const Counters& c) { return c.connections.load(); }, "");
-  family(
-      "sluice_proxy_connect_failures_total",
-      "Connections an endpoint refused (retried on the next).",
-      [](const Counters& c) { return c.connectFailures.load(); }, "");
-  out +=
-      "# HELP sluice_proxy_bytes_total Bytes proxied, by direction (in: client to endpoint).\n"
-      "# TYPE sluice_proxy_bytes_total counter\n";
-  for (const auto& [k, s] : d.series) {
-    std::string labels = "namespace=\"" + s.ns + "\",service=\"" + s.service + "\",port=\"" +
-                         s.port + "\",endpoint=\"" + s.endpoint + "\"" +
-                         (s.version.empty() ? "" : ",version=\"" + s.version + "\"");
-    out += "sluice_proxy_bytes_total{" + labels + ",direction=\"in\"} " +
-           std::to_string(s.counters->bytesIn.load()) + "\n";
-    out += "sluice_proxy_bytes_total{" + labels + ",direction=\"out\"} " +
-           std::to_string(s.counters->bytesOut.load()) + "\n";
-  }
-  return out;
+  return impl_->metrics.render();
 }
 
 }  // namespace sluice::proxy

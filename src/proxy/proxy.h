@@ -1,11 +1,19 @@
-// The built-in load balancer's L4 path: for every Service port, listeners on its ClusterIP, its
-// LoadBalancer ingress IPs and 127.0.0.1:nodePort; each new TCP connection goes to one ready
-// endpoint, round-robin, and bytes are copied both ways until either side closes.
+// The built-in load balancer. For every Service port it listens on the ClusterIP, the
+// LoadBalancer ingress IPs and 127.0.0.1:nodePort, and balances over the ready endpoints:
 //
-// Endpoint changes apply to new connections at once; open connections continue on the backend
-// they have. With no ready endpoint the port's listeners close, so clients get "connection
-// refused" immediately. The proxy keeps serving its last known endpoints while the API is
-// unavailable (it only ever acts on what its informers last saw).
+// - L4 (default): each new TCP connection goes to one endpoint, round-robin (or ClientIP
+//   affinity), and bytes flow both ways until either side closes. With no ready endpoint the
+//   port's listeners close, so clients get "connection refused" at once.
+// - L7 (`appProtocol: http` on the port): each HTTP/1.1 request goes to the endpoint picked for
+//   it, over pooled keep-alive connections, so the split holds per request even on one client
+//   connection; with no ready endpoint the proxy answers 503 naming the Service.
+//
+// Endpoint changes apply to new connections and requests as soon as the informers see them (a
+// snapshot is published to every worker, which wakes and swaps it); open L4 connections stay
+// where they are. The proxy keeps serving its last known endpoints while the API is unavailable.
+//
+// Threading: informer callbacks only mark the state dirty; one control thread builds snapshots
+// and owns the listening sockets; `workers` threads (default: one per core) run the data path.
 #pragma once
 
 #include <memory>
@@ -19,15 +27,17 @@ namespace sluice::proxy {
 class Proxy {
  public:
   struct Options {
-    int threads = 1;
+    int workers = 0;  // 0: one per core
   };
   Proxy(client::Client& client, Options options);
   ~Proxy();
   api::Status start();
   void stop();
   // Prometheus text format: per Service, port and endpoint (with the pod's `version` label when
-  // it has one), connections, connect failures and bytes each way.
+  // it has one): connections, connect failures, bytes each way, and for L7 ports requests by
+  // status code and a latency histogram.
   std::string metrics();
+  int workers() const;
 
   struct Impl;
 

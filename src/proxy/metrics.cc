@@ -1,0 +1,135 @@
+#include "proxy/metrics.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace sluice::proxy {
+
+void MetricsSlot::request(int status, uint64_t micros) {
+  if (status >= 100 && status <= 599) requests[static_cast<size_t>(status - 100)].add(1);
+  double seconds = static_cast<double>(micros) / 1e6;
+  size_t bucket = static_cast<size_t>(
+      std::lower_bound(kLatencyBuckets.begin(), kLatencyBuckets.end(), seconds) -
+      kLatencyBuckets.begin());
+  latency[bucket].add(1);
+  latencyMicros.add(micros);
+}
+
+Series::Series(std::string ns_, std::string service_, std::string port_, std::string endpoint_,
+               int workers_)
+    : ns(std::move(ns_)),
+      service(std::move(service_)),
+      port(std::move(port_)),
+      endpoint(std::move(endpoint_)),
+      slots(new MetricsSlot[static_cast<size_t>(workers_)]),
+      workers(workers_) {}
+
+std::shared_ptr<Series> Metrics::series(const std::string& ns, const std::string& service,
+                                        uint16_t port, const std::string& endpoint,
+                                        const std::string& version) {
+  std::string key = ns + "/" + service + "/" + std::to_string(port) + "/" + endpoint;
+  std::lock_guard lock(mu_);
+  auto& s = series_[key];
+  if (!s) s = std::make_shared<Series>(ns, service, std::to_string(port), endpoint, workers_);
+  if (!endpoint.empty()) s->version = version;
+  return s;
+}
+
+namespace {
+
+std::string labels(const Series& s) {
+  std::string out = "namespace=\"" + s.ns + "\",service=\"" + s.service + "\",port=\"" + s.port +
+                    "\",endpoint=\"" + s.endpoint + "\"";
+  if (!s.version.empty()) out += ",version=\"" + s.version + "\"";
+  return out;
+}
+
+template <typename Fn>
+uint64_t sum(const Series& s, Fn fn) {
+  uint64_t total = 0;
+  for (int w = 0; w < s.workers; ++w) total += fn(s.slots[static_cast<size_t>(w)]).get();
+  return total;
+}
+
+std::string seconds(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string Metrics::render() const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  auto family = [&](const char* name, const char* type, const char* help) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  };
+  auto counter = [&](const char* name, const char* help, auto field, const char* extra = "") {
+    family(name, "counter", help);
+    for (const auto& [k, s] : series_) {
+      if (s->endpoint.empty()) continue;  // a port's own series only counts requests
+      out += std::string(name) + "{" + labels(*s) + extra + "} " + std::to_string(sum(*s, field)) +
+             "\n";
+    }
+  };
+  counter("sluice_proxy_connections_total", "Connections opened to an endpoint.",
+          [](const MetricsSlot& m) -> const Counter& { return m.connections; });
+  counter("sluice_proxy_connect_failures_total",
+          "Connections an endpoint refused or did not accept in time (retried on the next).",
+          [](const MetricsSlot& m) -> const Counter& { return m.connectFailures; });
+  family("sluice_proxy_bytes_total", "counter",
+         "Bytes proxied, by direction (in: client to endpoint).");
+  for (const auto& [k, s] : series_) {
+    if (s->endpoint.empty()) continue;
+    out +=
+        "sluice_proxy_bytes_total{" + labels(*s) + ",direction=\"in\"} " +
+        std::to_string(sum(*s, [](const MetricsSlot& m) -> const Counter& { return m.bytesIn; })) +
+        "\n";
+    out +=
+        "sluice_proxy_bytes_total{" + labels(*s) + ",direction=\"out\"} " +
+        std::to_string(sum(*s, [](const MetricsSlot& m) -> const Counter& { return m.bytesOut; })) +
+        "\n";
+  }
+  family("sluice_proxy_requests_total", "counter",
+         "HTTP requests on appProtocol: http ports, by status code (endpoint \"\": answered by "
+         "the proxy itself, e.g. 503 with no ready endpoint).");
+  for (const auto& [k, s] : series_) {
+    for (size_t code = 0; code < 500; ++code) {
+      uint64_t n =
+          sum(*s, [code](const MetricsSlot& m) -> const Counter& { return m.requests[code]; });
+      if (n)
+        out += "sluice_proxy_requests_total{" + labels(*s) + ",code=\"" +
+               std::to_string(code + 100) + "\"} " + std::to_string(n) + "\n";
+    }
+  }
+  family("sluice_proxy_request_duration_seconds", "histogram",
+         "HTTP request latency through the proxy, from the request head to the response's last "
+         "byte.");
+  for (const auto& [k, s] : series_) {
+    uint64_t count = 0;
+    std::array<uint64_t, kLatencyBuckets.size() + 1> buckets{};
+    for (size_t b = 0; b < buckets.size(); ++b) {
+      buckets[b] = sum(*s, [b](const MetricsSlot& m) -> const Counter& { return m.latency[b]; });
+      count += buckets[b];
+    }
+    if (!count) continue;
+    std::string l = labels(*s);
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b < buckets.size(); ++b) {
+      cumulative += buckets[b];
+      std::string le = b < kLatencyBuckets.size() ? seconds(kLatencyBuckets[b]) : "+Inf";
+      out += "sluice_proxy_request_duration_seconds_bucket{" + l + ",le=\"" + le + "\"} " +
+             std::to_string(cumulative) + "\n";
+    }
+    double totalSeconds =
+        static_cast<double>(
+            sum(*s, [](const MetricsSlot& m) -> const Counter& { return m.latencyMicros; })) /
+        1e6;
+    out += "sluice_proxy_request_duration_seconds_sum{" + l + "} " + seconds(totalSeconds) + "\n";
+    out += "sluice_proxy_request_duration_seconds_count{" + l + "} " + std::to_string(count) + "\n";
+  }
+  return out;
+}
+
+}  // namespace sluice::proxy

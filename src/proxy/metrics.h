@@ -1,0 +1,69 @@
+// The load balancer's counters. One Series per (Service, port, endpoint); each proxy worker
+// writes only its own cache-line-aligned slot with relaxed atomic stores (no locked
+// instructions, no sharing between cores on the data path), and a scrape sums the slots.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace sluice::proxy {
+
+// A counter written by one thread and read by any.
+class Counter {
+ public:
+  void add(uint64_t n) {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> v_{0};
+};
+
+// Upper bounds (seconds) of the request latency histogram's buckets; +Inf is implied.
+inline constexpr std::array<double, 14> kLatencyBuckets = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+struct alignas(64) MetricsSlot {
+  Counter connections;      // connections opened to the endpoint
+  Counter connectFailures;  // connections it refused (or timed out)
+  Counter bytesIn, bytesOut;
+  // L7: requests by status code (100..599), and their latency from the request head's arrival
+  // to the response's last byte.
+  std::array<Counter, 500> requests;
+  std::array<Counter, kLatencyBuckets.size() + 1> latency;
+  Counter latencyMicros;
+
+  void request(int status, uint64_t micros);
+};
+
+struct Series {
+  Series(std::string ns, std::string service, std::string port, std::string endpoint, int workers);
+  std::string ns, service, port, endpoint;  // endpoint is "" for a port's own series
+  std::string version;                      // the pod's `version` label; guarded by Metrics' mutex
+  std::unique_ptr<MetricsSlot[]> slots;     // one per worker
+  int workers;
+};
+
+class Metrics {
+ public:
+  explicit Metrics(int workers) : workers_(workers) {}
+  // The series for (ns, service, port, endpoint), created on first use and kept for the life of
+  // the proxy (counters are cumulative).
+  std::shared_ptr<Series> series(const std::string& ns, const std::string& service, uint16_t port,
+                                 const std::string& endpoint, const std::string& version);
+  // Prometheus text exposition format 0.0.4.
+  std::string render() const;
+
+ private:
+  int workers_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Series>> series_;
+};
+
+}  // namespace sluice::proxy

@@ -1,0 +1,44 @@
+// A proxy worker: one thread, one epoll loop, its own connections and its own pools of idle
+// upstream connections. Workers share the listening sockets (registered with EPOLLEXCLUSIVE, so
+// one worker wakes per new connection) and nothing else on the data path.
+//
+// L4 ports: each accepted connection is tunnelled to one backend; bytes are copied through a
+// per-connection buffer, and a direction that fills a whole buffer in one read switches to
+// splice(2) through a pipe, so bulk transfers move without copying through user space.
+//
+// L7 ports (appProtocol: http): HTTP/1.1 requests are read one at a time, each sent to the
+// backend picked for it over an idle keep-alive connection from the worker's pool (or a new
+// one), and the response streamed back. Request and response heads are edited in place
+// (hop-by-hop headers dropped, "Connection: close" added where the client's connection ends);
+// buffers belong to connections and are reused, so a request costs no allocation.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "proxy/config.h"
+
+namespace sluice::proxy {
+
+class Worker {
+ public:
+  explicit Worker(int index);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();  // runs the loop on a thread named "proxy-<index>"
+  void stop();   // closes every connection and joins the thread
+  // Hands the worker a new snapshot; it applies it on its own thread (within microseconds when
+  // idle: the loop is woken through an eventfd).
+  void publish(std::shared_ptr<const Config> config);
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+  std::thread thread_;
+};
+
+}  // namespace sluice::proxy
