@@ -96,6 +96,11 @@ api::Result<pid_t> ProcessReaper::spawn(const SpawnSpec& spec,
     ::dup2(nullFd, 0);
     ::dup2(logFd, 1);
     ::dup2(logFd, 2);
+    // Nothing else of the server's goes with the pod (its listening sockets, the proxy's
+    // connections, the store): close every other descriptor now rather than at exec, whatever
+    // flags it was opened with. The exec-error pipe stays.
+    ::close_range(3, static_cast<unsigned>(errPipe[1]) - 1, 0);
+    ::close_range(static_cast<unsigned>(errPipe[1]) + 1, ~0U, 0);
     if (!spec.workingDir.empty() && ::chdir(spec.workingDir.c_str()) != 0) {
       std::string msg = "chdir " + spec.workingDir + ": " + std::strerror(errno);
       writeAll(errPipe[1], msg);

@@ -54,7 +54,7 @@ struct PortConfig {
   size_t pick(uint32_t clientIp) const;
 };
 
-// A listening socket; closed when the last worker and the control side let go of it.
+// A non-blocking listening socket; closed when the last worker and the control side let go of it.
 struct ListenSocket {
   explicit ListenSocket(int fd_, std::string address_) : fd(fd_), address(std::move(address_)) {}
   ~ListenSocket();

@@ -52,6 +52,11 @@ void EventLoop::remove(int fd) {
   epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
 }
 
+void EventLoop::closeFd(int fd) {
+  epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+  close(fd);
+}
+
 void EventLoop::retire(Handler* handler) {
   if (handler->retired) return;
   handler->retired = true;

@@ -34,6 +34,11 @@ class EventLoop {
   // Registers fd for `events` (EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET for connections).
   bool add(int fd, uint32_t events, Handler* handler);
   void remove(int fd);
+  // Deregisters and closes fd. close() alone is not enough: epoll keys a registration on the
+  // open file, not the descriptor, and a child forked by the node agent holds a copy of every
+  // descriptor until it execs, so the registration (and its events, for a handler already
+  // deleted) would outlive the close.
+  void closeFd(int fd);
   // Deletes the handler after the current batch of events.
   void retire(Handler* handler);
 

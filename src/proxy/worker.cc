@@ -245,8 +245,8 @@ class Tunnel : public Connection {
       w_.buffers.put(d->buffer);
       d->buffer = nullptr;
     }
-    if (up_.from >= 0) ::close(up_.from);
-    if (up_.to >= 0) ::close(up_.to);
+    if (up_.from >= 0) w_.loop.closeFd(up_.from);
+    if (up_.to >= 0) w_.loop.closeFd(up_.to);
     w_.loop.retire(this);
   }
 
@@ -320,8 +320,7 @@ class Tunnel : public Connection {
 
   void failConnect() {
     w_.slot(series()).connectFailures.add(1);
-    w_.loop.remove(up_.to);
-    ::close(up_.to);
+    w_.loop.closeFd(up_.to);
     up_.to = down_.from = -1;
     ++attempt_;
     connectNext();
@@ -499,7 +498,7 @@ class Upstream : public Connection {
     if (retired) return;
     unlink();
     if (!owner) w_.dropIdle(this);
-    ::close(fd);
+    w_.loop.closeFd(fd);
     w_.buffers.put(buffer);
     buffer = nullptr;
     w_.loop.retire(this);
@@ -534,7 +533,7 @@ class Session : public Connection {
     if (retired) return;
     unlink();
     if (up_) closeUpstream();
-    ::close(fd_);
+    w_.loop.closeFd(fd_);
     w_.buffers.put(buffer_);
     buffer_ = nullptr;
     w_.loop.retire(this);
@@ -608,9 +607,10 @@ class Session : public Connection {
     uint32_t delta = keepFrom - kHeadroom;
     std::memmove(buffer_->data + kHeadroom, buffer_->data + keepFrom, end_offset_ - keepFrom);
     end_offset_ -= delta;
-    sent_ = sent_ > delta ? sent_ - delta : kHeadroom;
-    reqEnd_ = reqEnd_ > delta ? reqEnd_ - delta : kHeadroom;
-    begin_ = begin_ > delta ? begin_ - delta : kHeadroom;
+    auto shift = [&](uint32_t& at) { at = at >= keepFrom ? at - delta : kHeadroom; };
+    shift(sent_);
+    shift(reqEnd_);
+    shift(begin_);
   }
 
   bool readClient() {
@@ -816,7 +816,7 @@ class Session : public Connection {
         !up_->ready.readable)
       return false;
     Upstream& up = *up_;
-    if (up.begin == up.end) up.begin = up.end = kHeadroom;
+    if (up.begin == up.end) up.begin = up.end = respEnd_ = kHeadroom;  // all passed on
     if (up.end == kBufferSize && up.begin > kHeadroom) {
       std::memmove(up.buffer->data + kHeadroom, up.buffer->data + up.begin, up.end - up.begin);
       if (respHeadDone_) respEnd_ -= up.begin - kHeadroom;

@@ -1,12 +1,16 @@
 #include "harness.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -199,6 +203,10 @@ std::string sourceDir() {
   return SLUICE_SOURCE_DIR;
 }
 
+std::string seedFile(const std::string& name) {
+  return sourceDir() + "/examples/seed/" + name;
+}
+
 std::string kubectlBinary(const std::string& version) {
   for (const char* dir : {"/usr/lib/google-cloud-sdk/bin/", "/usr/bin/", "/usr/local/bin/"}) {
     std::string p = std::string(dir) + "kubectl." + version;
@@ -295,6 +303,44 @@ std::pair<int, std::string> Server::curl(const std::string& method, const std::s
   auto nl = r.out.rfind('\n');
   if (nl == std::string::npos) return {0, r.out + r.err};
   return {std::atoi(r.out.c_str() + nl + 1), r.out.substr(0, nl)};
+}
+
+std::string httpGet(const std::string& ip, int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const char req[] = "GET / HTTP/1.1\r\nHost: seed\r\nConnection: close\r\n\r\n";
+    if (write(fd, req, sizeof req - 1) == static_cast<ssize_t>(sizeof req - 1)) {
+      char buf[4096];
+      ssize_t n;
+      while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  auto body = out.find("\r\n\r\n");
+  return body == std::string::npos ? "" : out.substr(body + 4);
+}
+
+int readyAddresses(Server& server, const std::string& service) {
+  auto r = server.sluice(
+      {"get", "endpoints", service, "-o", "jsonpath={range .subsets[*].addresses[*]}{.ip} {end}"});
+  return static_cast<int>(std::count(r.out.begin(), r.out.end(), ' '));
+}
+
+bool allPodsAnswer(Server& server, const std::string& selector, int port) {
+  auto r = server.sluice(
+      {"get", "pods", "-l", selector, "-o", "jsonpath={range .items[*]}{.status.podIP} {end}"});
+  std::stringstream ss(r.out);
+  std::string ip;
+  while (ss >> ip)
+    if (httpGet(ip, port).empty()) return false;
+  return true;
 }
 
 }  // namespace sluice::testing

@@ -100,7 +100,20 @@ class Server {
 
 std::string sluiceBinary();
 std::string sourceDir();
+// examples/seed/NAME in the source tree.
+std::string seedFile(const std::string& name);
 // Path of kubectl.1.NN, or "" when not installed.
 std::string kubectlBinary(const std::string& version);
+
+// `GET /` on a new connection to ip:port (5 s timeout): the body, or "" on any failure.
+std::string httpGet(const std::string& ip, int port);
+
+// How many ready addresses the Endpoints of Service `service` list.
+int readyAddresses(Server& server, const std::string& service);
+
+// Whether every pod matching `selector` answers `GET /` on its IP and `port`. Ready means
+// started for pods without a readiness probe, so a process may still be binding its port when
+// it is listed.
+bool allPodsAnswer(Server& server, const std::string& selector, int port = 80);
 
 }  // namespace sluice::testing

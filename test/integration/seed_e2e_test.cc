@@ -1,8 +1,5 @@
 // The seed's gray and blue-green releases end to end, through the built-in load balancer.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,10 +11,6 @@
 namespace sluice::testing {
 namespace {
 
-std::string seedFile(const std::string& name) {
-  return sourceDir() + "/examples/seed/" + name;
-}
-
 std::vector<std::string> privateRanges() {
   static std::atomic<int> n{0};
   std::string slot = std::to_string((static_cast<int>(getpid()) * 13 + n++) % 100);
@@ -27,51 +20,10 @@ std::vector<std::string> privateRanges() {
           "--image-catalog",     seedFile("images.yaml")};
 }
 
-// One request on a new connection; the body, or "" on failure.
-std::string get(const std::string& ip, int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string out;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const char req[] = "GET / HTTP/1.1\r\nHost: seed\r\nConnection: close\r\n\r\n";
-    if (write(fd, req, sizeof req - 1) == static_cast<ssize_t>(sizeof req - 1)) {
-      char buf[4096];
-      ssize_t n;
-      while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-    }
-  }
-  close(fd);
-  auto body = out.find("\r\n\r\n");
-  return body == std::string::npos ? "" : out.substr(body + 4);
-}
-
 std::map<std::string, int> split(const std::string& ip, int count) {
   std::map<std::string, int> seen;
-  for (int i = 0; i < count; ++i) seen[get(ip, 80)]++;
+  for (int i = 0; i < count; ++i) seen[httpGet(ip, 80)]++;
   return seen;
-}
-
-// Every pod of the Service answers (Ready means started: the seed's pods have no readiness
-// probe, so a process may still be binding its port when it is listed).
-bool allAnswer(Server& s, const std::string& selector) {
-  auto r = s.sluice(
-      {"get", "pods", "-l", selector, "-o", "jsonpath={range .items[*]}{.status.podIP} {end}"});
-  std::stringstream ss(r.out);
-  std::string ip;
-  while (ss >> ip)
-    if (get(ip, 80).empty()) return false;
-  return true;
-}
-
-int readyAddresses(Server& s, const std::string& svc) {
-  auto r = s.sluice(
-      {"get", "endpoints", svc, "-o", "jsonpath={range .subsets[*].addresses[*]}{.ip} {end}"});
-  return static_cast<int>(std::count(r.out.begin(), r.out.end(), ' '));
 }
 
 void seedWalkthrough(Server& server,
@@ -82,7 +34,7 @@ void seedWalkthrough(Server& server,
   }
   ASSERT_TRUE(
       waitFor([&] { return readyAddresses(server, "nginx") == 4; }, std::chrono::seconds(30)));
-  ASSERT_TRUE(waitFor([&] { return allAnswer(server, "app=nginx"); }));
+  ASSERT_TRUE(waitFor([&] { return allPodsAnswer(server, "app=nginx"); }));
   std::string ip =
       server.sluice({"get", "svc", "nginx", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"})
           .out;
@@ -106,7 +58,7 @@ void seedWalkthrough(Server& server,
         return std::count(pods.begin(), pods.end(), '\n') == 5;  // surplus pods gone
       },
       std::chrono::seconds(30)));
-  ASSERT_TRUE(waitFor([&] { return allAnswer(server, "app=nginx"); }));
+  ASSERT_TRUE(waitFor([&] { return allPodsAnswer(server, "app=nginx"); }));
   s = split(ip, 1000);
   EXPECT_EQ(s["Nginx-v1\n"] + s["Nginx-v2\n"], 1000);
   EXPECT_NEAR(s["Nginx-v2\n"] / 10.0, 20.0, 3.0);
@@ -144,7 +96,7 @@ void seedWalkthrough(Server& server,
   // No ready endpoint: connections are refused at once.
   ASSERT_EQ(k({"scale", "deployment/nginx-v2", "--replicas=0"}).exitCode, 0);
   ASSERT_TRUE(waitFor([&] { return readyAddresses(server, "nginx") == 0; }));
-  EXPECT_TRUE(waitFor([&] { return get(ip, 80).empty(); }));
+  EXPECT_TRUE(waitFor([&] { return httpGet(ip, 80).empty(); }));
   // ... and the Service's events say why.
   EXPECT_TRUE(waitFor([&] {
     return server.sluice({"describe", "svc", "nginx"})

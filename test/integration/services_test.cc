@@ -14,10 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string seedFile(const std::string& name) {
-  return sourceDir() + "/examples/seed/" + name;
-}
-
 // Pods, ClusterIPs and LoadBalancer IPs in private loopback ranges per server, so test
 // processes running side by side never share addresses.
 std::vector<std::string> privateRanges() {

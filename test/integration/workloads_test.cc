@@ -15,10 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string seedFile(const std::string& name) {
-  return sourceDir() + "/examples/seed/" + name;
-}
-
 // A private pod range per server, so test processes running side by side never share addresses.
 std::string privateCidr() {
   static std::atomic<int> n{0};
