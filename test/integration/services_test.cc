@@ -170,5 +170,66 @@ TEST(ServicesTest, ClientIpAffinityKeepsABackend) {
   }));
 }
 
+// appProtocol: http — the split holds per request on one client connection, a Service without
+// ready endpoints answers 503 saying which, and /metrics counts requests by status code.
+TEST(ServicesTest, HttpPortBalancesRequestsAndAnswers503WithoutEndpoints) {
+  Server server("", privateRanges());
+  for (const char* f : {"nginx-v1.yaml", "nginx-v2.yaml"})
+    ASSERT_EQ(server.sluice({"apply", "-f", seedFile(f)}).exitCode, 0);
+  ASSERT_EQ(server.sluice({"scale", "deployment", "nginx-v1", "nginx-v2", "--replicas=1"}).exitCode,
+            0);
+  std::string service =
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: LoadBalancer\n"
+      "  selector: {app: nginx}\n  ports:\n  - name: http\n    port: 80\n    targetPort: 80\n"
+      "    appProtocol: http\n";
+  ASSERT_EQ(server.sluice({"apply", "-f", "-"}, service).exitCode, 0);
+  ASSERT_TRUE(
+      waitFor([&] { return readyAddresses(server, "web") == 2; }, std::chrono::seconds(30)));
+  ASSERT_TRUE(waitFor([&] { return allPodsAnswer(server, "app=nginx"); }));
+  std::string ip = jsonpath(server, {"get", "svc", "web"}, "{.status.loadBalancer.ingress[0].ip}");
+  std::string url = "http://" + ip + "/";
+
+  // Eight requests on one connection (curl reuses it and says so on stderr): four each.
+  auto r = run({"curl", "-sv", "-m", "10", url, url, url, url, url, url, url, url});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.err.find("Re-using existing connection"), std::string::npos) << r.err;
+  size_t v1 = 0, v2 = 0;
+  for (size_t at = 0; (at = r.out.find("Nginx-v", at)) != std::string::npos; ++at)
+    (r.out[at + 7] == '1' ? v1 : v2)++;
+  EXPECT_EQ(v1, 4u) << r.out;
+  EXPECT_EQ(v2, 4u) << r.out;
+
+  ASSERT_EQ(server.sluice({"scale", "deployment", "nginx-v1", "nginx-v2", "--replicas=0"}).exitCode,
+            0);
+  ASSERT_TRUE(
+      waitFor([&] { return readyAddresses(server, "web") == 0; }, std::chrono::seconds(30)));
+  std::string answer;
+  ASSERT_TRUE(waitFor([&] {
+    answer = run({"curl", "-s", "-m", "5", "-w", " %{http_code}", url}).out;
+    return answer.find(" 503") != std::string::npos;
+  })) << answer;
+  EXPECT_EQ(answer, "no endpoints available for service \"default/web\" port 80\n 503");
+  EXPECT_TRUE(waitFor([&] {
+    auto events = server.sluice({"get", "events", "--field-selector", "involvedObject.name=web"});
+    return events.out.find("NoReadyEndpoints") != std::string::npos;
+  }));
+
+  auto [status, metrics] = server.curl("GET", "/metrics");
+  ASSERT_EQ(status, 200);
+  EXPECT_NE(metrics.find("sluice_proxy_requests_total{namespace=\"default\",service=\"web\","
+                         "port=\"80\",endpoint=\"\",code=\"503\"} 1"),
+            std::string::npos)
+      << metrics;
+  // 4 per pod from the curl above, plus the probes' requests straight to the pods (not counted).
+  for (const char* version : {"v1", "v2"}) {
+    auto at = metrics.find(std::string("version=\"") + version + "\",code=\"200\"} ");
+    ASSERT_NE(at, std::string::npos) << metrics;
+    EXPECT_EQ(metrics.substr(metrics.find("} ", at) + 2, 2), "4\n") << metrics;
+  }
+  EXPECT_NE(metrics.find("sluice_proxy_request_duration_seconds_count{namespace=\"default\","
+                         "service=\"web\""),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace sluice::testing
