@@ -1073,9 +1073,20 @@ TEST(RunHttpEcho, BadFlagsExitTwo) {
 }
 
 TEST(RunHttpEcho, ListenFailureExitsOne) {
-  RunningServer taken(textOptions());
-  ChildProcess child({"http-echo", "--listen", "127.0.0.1:" + std::to_string(taken.port())});
+  // The port is taken by a plain socket, not a RunningServer: no other thread may run when the
+  // test forks (a lock held by another thread at fork, such as the sanitizer allocator's, would
+  // stay locked forever in the child).
+  int taken = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in at{};
+  at.sin_family = AF_INET;
+  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(taken, reinterpret_cast<sockaddr*>(&at), sizeof at), 0);
+  ASSERT_EQ(::listen(taken, 1), 0);
+  socklen_t len = sizeof at;
+  ::getsockname(taken, reinterpret_cast<sockaddr*>(&at), &len);
+  ChildProcess child({"http-echo", "--listen", "127.0.0.1:" + std::to_string(ntohs(at.sin_port))});
   EXPECT_EQ(child.wait(), 1);
+  ::close(taken);
 }
 
 }  // namespace
