@@ -408,9 +408,10 @@ void describeService(std::ostringstream& w, client::HttpClient& c, const json::v
               for (const auto& e : eps->as_array())
                 if (getString(e, "name") == getString(p, "name") || eps->as_array().size() == 1)
                   port = getInt(e, "port");
-            for (const auto& ad : a->as_array())
-              addrs +=
-                  (addrs.empty() ? "" : ",") + getString(ad, "ip") + ":" + std::to_string(port);
+            for (const auto& ad : a->as_array()) {
+              if (!addrs.empty()) addrs += ",";
+              addrs += getString(ad, "ip") + ":" + std::to_string(port);
+            }
           }
       w << "Endpoints:\t" << (addrs.empty() ? "<none>" : addrs) << "\n";
     }
