@@ -250,6 +250,12 @@ int runServer(int argc, char** argv) {
   agentOptions.dataDir = flags.dataDir;
   agentOptions.catalogFiles = flags.imageCatalogs;
   agentOptions.sluiceBinary = node::currentExecutablePath();
+  // The small http-echo executable is built and installed beside sluice; without it the
+  // catalog's "{http-echo}" runs `sluice http-echo`.
+  if (auto slash = agentOptions.sluiceBinary.rfind('/'); slash != std::string::npos) {
+    std::string echo = agentOptions.sluiceBinary.substr(0, slash + 1) + "sluice-http-echo";
+    if (::access(echo.c_str(), X_OK) == 0) agentOptions.httpEchoBinary = echo;
+  }
   node::NodeAgent agent(*client, agentOptions, clock);
   controllers::ReplicaSetController replicaSets(*client, clock);
   controllers::DeploymentController deployments(*client, clock, flags.rolloutStepInterval);

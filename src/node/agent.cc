@@ -437,7 +437,7 @@ struct NodeAgent::Impl {
     std::string catalogProblem;
     {
       std::lock_guard lock(catalogMu);
-      resolved = catalog.resolve(image, options.sluiceBinary);
+      resolved = catalog.resolve(image, options.sluiceBinary, options.httpEchoBinary);
       catalogProblem = catalogError;
     }
     if (!resolved) {

@@ -22,6 +22,7 @@ class NodeAgent {
     std::string dataDir;                    // logs under DIR/pods, catalog DIR/images.yaml
     std::vector<std::string> catalogFiles;  // --image-catalog, read after DIR/images.yaml
     std::string sluiceBinary;               // what "{sluice}" in the catalog means
+    std::string httpEchoBinary;             // what "{http-echo}" means ("": sluice http-echo)
   };
   NodeAgent(client::Client& client, Options options, controllers::Clock clock);
   ~NodeAgent();

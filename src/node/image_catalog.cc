@@ -17,6 +17,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kSluicePlaceholder = "{sluice}";
+constexpr std::string_view kHttpEchoPlaceholder = "{http-echo}";
 
 // ---------------------------------------------------------------------------------------------
 // Image references.
@@ -436,7 +437,8 @@ void ImageCatalog::merge(const ImageCatalog& later) {
 }
 
 std::optional<ResolvedImage> ImageCatalog::resolve(std::string_view image,
-                                                   std::string_view sluiceBinary) const {
+                                                   std::string_view sluiceBinary,
+                                                   std::string_view httpEchoBinary) const {
   const Reference ref = splitReference(image);
   const std::string canonical = joinReference(ref.domain + "/" + ref.path, ref);
   const std::string familiar = familiarReference(ref);
@@ -458,7 +460,16 @@ std::optional<ResolvedImage> ImageCatalog::resolve(std::string_view image,
   if (!match) return std::nullopt;
   ResolvedImage resolved{match->pattern, match->source, match->spec};
   auto expand = [&](std::string& s) { replaceAll(s, kSluicePlaceholder, sluiceBinary); };
-  for (std::string& s : resolved.spec.command) expand(s);
+  auto& command = resolved.spec.command;
+  if (!command.empty() && command[0] == kHttpEchoPlaceholder) {
+    if (httpEchoBinary.empty()) {
+      command[0] = std::string(kSluicePlaceholder);
+      command.insert(command.begin() + 1, "http-echo");
+    } else {
+      command[0] = std::string(httpEchoBinary);
+    }
+  }
+  for (std::string& s : command) expand(s);
   for (std::string& s : resolved.spec.args) expand(s);
   for (EnvVar& v : resolved.spec.env) expand(v.value);
   expand(resolved.spec.workingDir);

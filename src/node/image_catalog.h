@@ -5,12 +5,16 @@
 //
 //   images:
 //     - image: "example.com/nginx:v1"        # an exact reference
-//       command: ["{sluice}", "http-echo"]    # the entrypoint; "{sluice}" = this sluice binary
+//       command: ["{http-echo}"]              # the entrypoint; see the placeholders below
 //       args: ["--text", "Nginx-v1"]          # default arguments (Docker's CMD)
 //       env: {GREETING: hi}                   # the image's environment
 //       workingDir: /tmp
 //     - image: "myapp:*"                      # '*' matches any run of characters
 //       command: ["/usr/bin/env"]
+//
+// Placeholders: "{sluice}" in any string is this sluice binary. "{http-echo}" as the command's
+// first element is the built-in HTTP server: the small `sluice-http-echo` executable beside
+// sluice when it is there, else `{sluice} http-echo` (the same server inside the big binary).
 //
 // Resolution: an exact entry for the image wins; otherwise the first wildcard entry (in catalog
 // order) that matches. References compare as container runtimes compare them: "nginx",
@@ -56,7 +60,7 @@ struct CatalogEntry {
 struct ResolvedImage {
   std::string pattern;  // the entry that matched
   std::string source;
-  ImageSpec spec;  // with "{sluice}" expanded
+  ImageSpec spec;  // with the placeholders expanded
 };
 
 class ImageCatalog {
@@ -75,9 +79,11 @@ class ImageCatalog {
   // come first, so its wildcards are tried before this catalog's.
   void merge(const ImageCatalog& later);
 
-  // The entry for `image`, with "{sluice}" in every string replaced by `sluiceBinary`; nullopt
-  // when no entry matches.
-  std::optional<ResolvedImage> resolve(std::string_view image, std::string_view sluiceBinary) const;
+  // The entry for `image`, with "{sluice}" in every string replaced by `sluiceBinary` and a
+  // leading "{http-echo}" by `httpEchoBinary` (or by `sluiceBinary` "http-echo" when that is
+  // empty); nullopt when no entry matches.
+  std::optional<ResolvedImage> resolve(std::string_view image, std::string_view sluiceBinary,
+                                       std::string_view httpEchoBinary = {}) const;
 
   const std::vector<CatalogEntry>& entries() const { return entries_; }
   bool empty() const { return entries_.empty(); }

@@ -258,6 +258,19 @@ TEST(ImageCatalogResolve, UnknownImageIsNothing) {
   EXPECT_FALSE(catalog.resolve("example.com/nginx:v1", "/bin/sluice"));
 }
 
+TEST(ImageCatalogResolve, HttpEchoPlaceholderPrefersTheSmallExecutable) {
+  ImageCatalog catalog = mustParse(
+      "images:\n  - image: echo\n    command: [\"{http-echo}\"]\n    args: [--text, "
+      "hi]\n");
+  auto small = catalog.resolve("echo", "/bin/sluice", "/bin/sluice-http-echo");
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->spec.command, (std::vector<std::string>{"/bin/sluice-http-echo"}));
+  EXPECT_EQ(small->spec.args, (std::vector<std::string>{"--text", "hi"}));
+  auto big = catalog.resolve("echo", "/bin/sluice");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->spec.command, (std::vector<std::string>{"/bin/sluice", "http-echo"}));
+}
+
 TEST(ImageCatalogResolve, ExpandsSluicePlaceholderEverywhere) {
   ImageCatalog catalog = mustParse(R"j(
 images:
