@@ -35,6 +35,23 @@ std::shared_ptr<Series> Metrics::series(const std::string& ns, const std::string
   return s;
 }
 
+void Metrics::sweep(const std::set<const Series*>& live, std::chrono::steady_clock::time_point now,
+                    std::chrono::seconds grace) {
+  std::lock_guard lock(mu_);
+  for (auto it = series_.begin(); it != series_.end();) {
+    Series& s = *it->second;
+    if (live.count(&s)) {
+      s.unusedSince.reset();
+    } else if (!s.unusedSince) {
+      s.unusedSince = now;
+    } else if (now - *s.unusedSince >= grace) {
+      it = series_.erase(it);
+      continue;
+    }
+    ++it;
+  }
+}
+
 namespace {
 
 std::string labels(const Series& s) {

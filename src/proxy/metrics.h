@@ -5,10 +5,13 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 
 namespace sluice::proxy {
@@ -46,7 +49,8 @@ struct Series {
   Series(std::string ns, std::string service, std::string port, std::string endpoint, int workers);
   std::string ns, service, port, endpoint;  // endpoint is "" for a port's own series
   std::string version;                      // the pod's `version` label; guarded by Metrics' mutex
-  std::unique_ptr<MetricsSlot[]> slots;     // one per worker
+  std::optional<std::chrono::steady_clock::time_point> unusedSince;  // guarded by Metrics' mutex
+  std::unique_ptr<MetricsSlot[]> slots;                              // one per worker
   int workers;
 };
 
@@ -57,6 +61,12 @@ class Metrics {
   // the proxy (counters are cumulative).
   std::shared_ptr<Series> series(const std::string& ns, const std::string& service, uint16_t port,
                                  const std::string& endpoint, const std::string& version);
+  // Forgets the series no snapshot has used for `grace`: those of endpoints that left every
+  // Service (each rollout brings new pod addresses, so they would otherwise pile up). `live` are
+  // the series the current snapshot uses. Workers keep counting into a forgotten series they
+  // still hold; it just is not scraped any more.
+  void sweep(const std::set<const Series*>& live, std::chrono::steady_clock::time_point now,
+             std::chrono::seconds grace);
   // Prometheus text exposition format 0.0.4.
   std::string render() const;
 

@@ -82,6 +82,11 @@ int listenOn(const sockaddr_in& at) {
   return fd;
 }
 
+// Counters of an endpoint that left every Service stay scrapeable this long (so a scrape after
+// a rollout still sees the old pods' final counts), then go.
+constexpr std::chrono::seconds kMetricsGrace{600};
+constexpr std::chrono::seconds kMetricsSweepInterval{60};
+
 std::string unavailableResponse(const std::string& ns, const std::string& name, uint16_t port) {
   std::string body = "no endpoints available for service \"" + ns + "/" + name + "\" port " +
                      std::to_string(port) + "\n";
@@ -131,7 +136,9 @@ struct Proxy::Impl {
   void run() {
     std::unique_lock lock(mu);
     while (true) {
-      cv.wait(lock, [this] { return dirty || stopping; });
+      // A sync at least every minute, so metrics of endpoints that are gone get forgotten even
+      // when nothing else changes.
+      cv.wait_for(lock, kMetricsSweepInterval, [this] { return dirty || stopping; });
       if (stopping) return;
       dirty = false;
       lock.unlock();
@@ -236,6 +243,12 @@ struct Proxy::Impl {
       config->listeners.push_back({socket, index});
     }
     sockets = std::move(nextSockets);  // sockets no one wants close once the workers let go
+    std::set<const Series*> live;
+    for (const auto& p : config->ports) {
+      live.insert(p->series.get());
+      for (const auto& b : p->backends) live.insert(b.series.get());
+    }
+    metrics.sweep(live, std::chrono::steady_clock::now(), kMetricsGrace);
     std::shared_ptr<const Config> snapshot = std::move(config);
     for (auto& w : workers) w->publish(snapshot);
   }

@@ -30,10 +30,6 @@ constexpr uint32_t kBufferSize = 16384;
 // Room kept before buffered data so a head can grow in place ("Connection: close\r\n").
 constexpr uint32_t kHeadroom = 64;
 constexpr uint32_t kConnectionEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-constexpr auto kConnectTimeout = std::chrono::seconds(3);
-constexpr auto kClientIdleTimeout = std::chrono::seconds(60);  // between keep-alive requests
-constexpr auto kUpstreamIdleTimeout = std::chrono::seconds(60);
-constexpr auto kLingerTimeout = std::chrono::seconds(5);  // closing: waiting for the client's FIN
 constexpr size_t kSplicePipeSize = 65536;
 
 constexpr std::string_view kBadRequest =
@@ -42,6 +38,9 @@ constexpr std::string_view kBadRequest =
 constexpr std::string_view kHeadTooLarge =
     "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\n"
     "Content-Length: 24\r\nConnection: close\r\n\r\nrequest head too large\r\n";
+constexpr std::string_view kGatewayTimeout =
+    "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\nContent-Length: 36\r\n"
+    "Connection: close\r\n\r\nthe endpoint did not answer in time\n";
 constexpr std::string_view kBadGateway =
     "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: 41\r\n"
     "Connection: close\r\n\r\nno endpoint answered the request in full\n";
@@ -144,11 +143,16 @@ class Connection;
 class Upstream;
 
 struct Worker::State {
-  explicit State(int index_)
-      : index(index_), loop([this] { applyPending(); }, [this] { tick(); }, 250) {}
+  State(int index_, Timeouts timeouts_)
+      : index(index_),
+        timeouts(timeouts_),
+        loop([this] { applyPending(); }, [this] { tick(); },
+             static_cast<int>(timeouts_.tick.count())) {}
   ~State();
 
   int index;
+  Timeouts timeouts;  // a backend that has the whole request and is silent for `response` gets
+                      // it answered 504 (nginx's proxy_read_timeout default is the same 60 s)
   EventLoop loop;
   BufferPool buffers;
 
@@ -162,8 +166,10 @@ struct Worker::State {
 
   // Every open connection, for timeouts and for stop().
   Connection* connections = nullptr;
+  std::vector<Connection*> ticking;  // tick()'s snapshot of `connections`, reused
 
   MetricsSlot& slot(Series* s) { return s->slots[static_cast<size_t>(index)]; }
+  MetricsSlot& slot(const std::shared_ptr<Series>& s) { return slot(s.get()); }
   void applyPending();
   void closeAll();  // only when the loop is not running
   void apply(std::shared_ptr<const Config> c);
@@ -251,7 +257,7 @@ class Tunnel : public Connection {
   }
 
   void tick(Clock::time_point now) override {
-    if (!connected_ && up_.to >= 0 && now - connectStarted_ > kConnectTimeout) {
+    if (!connected_ && up_.to >= 0 && now - connectStarted_ > w_.timeouts.connect) {
       failConnect();
     }
   }
@@ -484,8 +490,9 @@ class Session;
 // idle pool between requests.
 class Upstream : public Connection {
  public:
-  Upstream(Worker::State& w, int fd_, uint64_t key_, Series* series_, bool connected_)
-      : Connection(w), fd(fd_), key(key_), series(series_), connected(connected_) {
+  Upstream(Worker::State& w, int fd_, uint64_t key_, std::shared_ptr<Series> series_,
+           bool connected_)
+      : Connection(w), fd(fd_), key(key_), series(std::move(series_)), connected(connected_) {
     ready.readable = false;  // nothing comes before a request is sent
     ready.writable = connected;
     buffer = w_.buffers.get();
@@ -507,7 +514,7 @@ class Upstream : public Connection {
 
   int fd;
   uint64_t key;
-  Series* series;
+  std::shared_ptr<Series> series;  // kept while the connection lives, even if its endpoint goes
   bool connected;
   bool reused = false;  // taken from the idle pool for the current request
   Readiness ready;
@@ -540,8 +547,15 @@ class Session : public Connection {
   }
 
   void tick(Clock::time_point now) override {
-    if (phase_ == Phase::Closing && now - lastActive_ > kLingerTimeout) return close();
-    if (phase_ == Phase::Head && now - lastActive_ > kClientIdleTimeout) return close();
+    if (phase_ == Phase::Closing && now - lastActive_ > w_.timeouts.linger) return close();
+    if (phase_ == Phase::Head && now - lastActive_ > w_.timeouts.clientIdle) return close();
+    // Waiting on the backend: the request is all out and nothing is left to pass back.
+    if (phase_ == Phase::Forward && up_ && up_->connected && reqBody_.done() && sent_ == reqEnd_ &&
+        up_->begin == up_->end && now - upstreamActive_ > w_.timeouts.response) {
+      if (responded_) return close();
+      auto series = up_->series;
+      answer(kGatewayTimeout, true, series.get(), 504);
+    }
   }
 
   // Everything that can move, moves; called on any event of the client or the upstream.
@@ -718,6 +732,7 @@ class Session : public Connection {
     }
     first_ = config->pick(clientIp_);
     attempt_ = 0;
+    upstreamActive_ = started_;
     acquire(false);
   }
 
@@ -742,7 +757,7 @@ class Session : public Connection {
       bool connected = false;
       int fd = connectTo(b.address, connected);
       if (fd >= 0) {
-        up_ = new Upstream(w_, fd, b.key, b.series.get(), connected);
+        up_ = new Upstream(w_, fd, b.key, b.series, connected);
         up_->owner = this;
         if (connected) w_.slot(b.series.get()).connections.add(1);
         return;
@@ -829,6 +844,7 @@ class Session : public Connection {
     if (n > 0) {
       up.end += static_cast<uint32_t>(n);
       up.ready.afterRead(n, room);
+      upstreamActive_ = Clock::now();
       w_.slot(up.series).bytesOut.add(static_cast<uint64_t>(n));
       return true;
     }
@@ -1033,6 +1049,7 @@ class Session : public Connection {
   bool eof_ = false;
   Phase phase_ = Phase::Head;
   Clock::time_point lastActive_, started_;
+  Clock::time_point upstreamActive_;  // the request went out, or the backend last sent bytes
 
   // The current request.
   bool isHead_ = false, idempotent_ = false, upgrade_ = false, closeAfter_ = false,
@@ -1067,8 +1084,8 @@ void Upstream::onEvents(uint32_t ev) {
 
 void Upstream::tick(Clock::time_point now) {
   if (owner) {
-    if (!connected && now - started > kConnectTimeout) owner->upstreamConnectTimedOut();
-  } else if (now - started > kUpstreamIdleTimeout) {
+    if (!connected && now - started > w_.timeouts.connect) owner->upstreamConnectTimedOut();
+  } else if (now - started > w_.timeouts.upstreamIdle) {
     close();
   }
 }
@@ -1204,12 +1221,13 @@ void Worker::State::apply(std::shared_ptr<const Config> c) {
 }
 
 void Worker::State::tick() {
+  // Walk a copy: a connection's timeout may close others (a session its upstream), and retired
+  // objects stay allocated until the batch ends, so every pointer here stays valid.
   auto now = Clock::now();
-  for (Connection* c = connections; c;) {
-    Connection* next = c->next();
-    c->tick(now);
-    c = next;
-  }
+  ticking.clear();
+  for (Connection* c = connections; c; c = c->next()) ticking.push_back(c);
+  for (Connection* c : ticking)
+    if (!c->retired) c->tick(now);
 }
 
 void Worker::State::takeIdle(Upstream* up) {
@@ -1231,7 +1249,8 @@ void Worker::State::dropIdle(Upstream* up) {
     }
 }
 
-Worker::Worker(int index) : state_(std::make_unique<State>(index)) {}
+Worker::Worker(int index, Timeouts timeouts)
+    : state_(std::make_unique<State>(index, timeouts)) {}
 
 Worker::~Worker() {
   stop();

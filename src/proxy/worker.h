@@ -13,6 +13,7 @@
 // buffers belong to connections and are reused, so a request costs no allocation.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -21,9 +22,19 @@
 
 namespace sluice::proxy {
 
+struct WorkerTimeouts {
+  std::chrono::milliseconds connect{3000};        // a backend's connect
+  std::chrono::milliseconds clientIdle{60000};    // between a client's keep-alive requests
+  std::chrono::milliseconds response{60000};      // a backend silent with the whole request
+  std::chrono::milliseconds upstreamIdle{60000};  // a pooled connection unused
+  std::chrono::milliseconds linger{5000};         // after our last byte, for the client's FIN
+  std::chrono::milliseconds tick{250};            // how often they are checked
+};
+
 class Worker {
  public:
-  explicit Worker(int index);
+  using Timeouts = WorkerTimeouts;
+  explicit Worker(int index, Timeouts timeouts = {});
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;

@@ -159,7 +159,8 @@ std::string ok(const std::string& body, const std::string& extra = "") {
 // A worker with one Service port (L4 or L7) in front of the given backends.
 class Fixture {
  public:
-  Fixture(bool http, const std::vector<uint16_t>& backends) : metrics_(1), worker_(0) {
+  Fixture(bool http, const std::vector<uint16_t>& backends, Worker::Timeouts timeouts = {})
+      : metrics_(1), worker_(0, timeouts) {
     auto port = std::make_shared<PortConfig>();
     port->key = "test/web/80";
     port->ns = "test";
@@ -441,6 +442,36 @@ TEST(ProxyWorkerL7, OwnAnswers) {
     EXPECT_EQ(readMessage(c, pending).substr(0, 12), "HTTP/1.1 502");
     close(c);
   }
+}
+
+TEST(ProxyWorkerL7, TimeoutsAnswer504AndCloseIdleClients) {
+  // A backend that accepts (the kernel completes the handshake from the backlog) and never
+  // answers.
+  uint16_t silentPort;
+  int silent = listenLoopback(silentPort);
+  Worker::Timeouts t;
+  t.response = std::chrono::milliseconds(300);
+  t.clientIdle = std::chrono::milliseconds(300);
+  t.tick = std::chrono::milliseconds(50);
+  Fixture proxy(true, {silentPort}, t);
+  int c = proxy.connect();
+  auto start = std::chrono::steady_clock::now();
+  send(c, kGet);
+  std::string pending;
+  auto reply = readMessage(c, pending);
+  EXPECT_EQ(reply.substr(0, 12), "HTTP/1.1 504") << reply;
+  EXPECT_EQ(bodyOf(reply), "the endpoint did not answer in time\n");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  EXPECT_TRUE(closedByPeer(c));
+  close(c);
+  EXPECT_TRUE(proxy.waitForMetrics([&](const std::string& m) {
+    return m.find(std::to_string(silentPort) + "\",code=\"504\"} 1") != std::string::npos;
+  })) << proxy.metrics();
+  // A client that connects and says nothing is let go after clientIdle.
+  int idle = proxy.connect();
+  EXPECT_TRUE(closedByPeer(idle));
+  close(idle);
+  close(silent);
 }
 
 TEST(ProxyWorkerL7, RefusingBackendIsSkipped) {
