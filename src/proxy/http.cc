@@ -13,6 +13,12 @@ bool isTokenChar(unsigned char c) {
   return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != 0;
 }
 
+// Control characters other than horizontal tab (CR and LF included).
+bool isControl(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return (u < 0x20 && u != '\t') || u == 0x7f;
+}
+
 char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
 }
@@ -225,21 +231,26 @@ size_t BodyFraming::consume(const char* data, size_t size) {
           remaining_ = remaining_ * 16 + static_cast<uint64_t>(digit);
         } else if (sizeDigits_ == 0) {
           return size_t(-1);
-        } else if (c == ';' || c == ' ' || c == '\t' || c == '\r') {
+        } else if (c == ';' || c == ' ' || c == '\t') {
           state_ = State::SizeRest;
-        } else if (c == '\n') {
-          sizeDigits_ = 0;
-          state_ = remaining_ ? State::Data : State::TrailerStart;
+        } else if (c == '\r') {
+          state_ = State::SizeLf;
         } else {
           return size_t(-1);
         }
         break;
       }
       case State::SizeRest:
-        if (c == '\n') {
-          sizeDigits_ = 0;
-          state_ = remaining_ ? State::Data : State::TrailerStart;
+        if (c == '\r') {
+          state_ = State::SizeLf;
+        } else if (isControl(c)) {
+          return size_t(-1);
         }
+        break;
+      case State::SizeLf:
+        if (c != '\n') return size_t(-1);
+        sizeDigits_ = 0;
+        state_ = remaining_ ? State::Data : State::TrailerStart;
         break;
       case State::DataCr:
         if (c != '\r') return size_t(-1);
@@ -250,10 +261,24 @@ size_t BodyFraming::consume(const char* data, size_t size) {
         state_ = State::Size;
         break;
       case State::TrailerStart:
-        state_ = c == '\r' ? State::FinalLf : c == '\n' ? State::Done : State::TrailerLine;
+        if (c == '\r') {
+          state_ = State::FinalLf;
+        } else if (isControl(c)) {
+          return size_t(-1);
+        } else {
+          state_ = State::TrailerLine;
+        }
         break;
       case State::TrailerLine:
-        if (c == '\n') state_ = State::TrailerStart;
+        if (c == '\r') {
+          state_ = State::TrailerLf;
+        } else if (isControl(c)) {
+          return size_t(-1);
+        }
+        break;
+      case State::TrailerLf:
+        if (c != '\n') return size_t(-1);
+        state_ = State::TrailerStart;
         break;
       case State::FinalLf:
         if (c != '\n') return size_t(-1);

@@ -70,7 +70,10 @@ class BodyFraming {
   static BodyFraming forResponse(const Head& response, std::string_view requestMethod);
 
   // Consumes body bytes from data[0, size); returns how many belong to this body (the rest is
-  // the next message). Returns size_t(-1) on malformed chunked framing.
+  // the next message). Returns size_t(-1) on malformed chunked framing. Chunk lines must end in
+  // CRLF and may not carry control characters: a proxy that accepted a bare LF where a backend
+  // does not (or the reverse) would frame the body differently from it, the root of request
+  // smuggling.
   size_t consume(const char* data, size_t size);
   bool done() const { return state_ == State::Done; }
   Kind kind() const { return kind_; }
@@ -79,12 +82,14 @@ class BodyFraming {
   enum class State : uint8_t {
     Data,      // Length: `remaining_` bytes to go; Chunked: inside a chunk's data
     Size,      // chunk-size hex digits
-    SizeRest,  // chunk extensions, up to LF
+    SizeRest,  // chunk extensions, up to CR
+    SizeLf,    // the LF ending the chunk-size line
     DataCr,    // CRLF after chunk data
     DataLf,
     TrailerStart,  // start of a trailer line (or the final empty line)
-    TrailerLine,   // inside a trailer line, up to LF
-    FinalLf,       // the LF of the final empty line
+    TrailerLine,   // inside a trailer line, up to CR
+    TrailerLf,
+    FinalLf,  // the LF of the final empty line
     Done,
   };
   BodyFraming(Kind kind, uint64_t n);

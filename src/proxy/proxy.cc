@@ -122,6 +122,7 @@ struct Proxy::Impl {
 
   // Control-thread state, kept across snapshots.
   std::map<std::string, std::shared_ptr<ListenSocket>> sockets;  // "ip:port"
+  std::map<std::string, std::weak_ptr<ListenSocket>> released;   // left out of the snapshot
   std::map<std::string, std::string> listenErrors;               // "ip:port" -> last error
   std::map<std::string, std::shared_ptr<PortShared>> shared;     // port key
 
@@ -226,6 +227,10 @@ struct Proxy::Impl {
       std::shared_ptr<ListenSocket> socket;
       if (it != sockets.end()) {
         socket = it->second;
+      } else if (auto held = released[text].lock()) {
+        // Let go of by a recent snapshot but still open in a worker that has not applied it:
+        // binding again would fail with EADDRINUSE, so take it back.
+        socket = std::move(held);
       } else {
         int fd = listenOn(addresses[text]);
         if (fd < 0) {
@@ -242,6 +247,10 @@ struct Proxy::Impl {
       nextSockets[text] = socket;
       config->listeners.push_back({socket, index});
     }
+    for (auto& [text, socket] : sockets)
+      if (!nextSockets.count(text)) released[text] = socket;
+    for (auto it = released.begin(); it != released.end();)
+      it = it->second.expired() ? released.erase(it) : std::next(it);
     sockets = std::move(nextSockets);  // sockets no one wants close once the workers let go
     std::set<const Series*> live;
     for (const auto& p : config->ports) {

@@ -166,7 +166,8 @@ struct Worker::State {
 
   // Every open connection, for timeouts and for stop().
   Connection* connections = nullptr;
-  std::vector<Connection*> ticking;  // tick()'s snapshot of `connections`, reused
+  std::vector<Connection*> ticking;                  // tick()'s snapshot of `connections`, reused
+  std::vector<EventLoop::Handler*> pausedListeners;  // out of descriptors: resumed on tick
 
   MetricsSlot& slot(Series* s) { return s->slots[static_cast<size_t>(index)]; }
   MetricsSlot& slot(const std::shared_ptr<Series>& s) { return slot(s.get()); }
@@ -414,7 +415,10 @@ class Tunnel : public Connection {
         progress = true;
         // A full buffer in one read is a bulk transfer: from now on splice(2) moves it
         // kernel-side (once the buffered bytes are out).
-        if (n == static_cast<ssize_t>(kBufferSize)) wantSplice(d);
+        if (n == static_cast<ssize_t>(kBufferSize)) {
+          wantSplice(d);
+          if (retired) return false;
+        }
       } else if (n == 0) {
         d.eof = true;
         progress = true;
@@ -438,6 +442,14 @@ class Tunnel : public Connection {
       return;
     }
     fcntl(d.pipe[1], F_SETPIPE_SZ, static_cast<int>(kSplicePipeSize));
+    if (fcntl(d.pipe[1], F_GETPIPE_SZ) < static_cast<int>(kBufferSize)) {
+      // Pipes can be capped small (fs.pipe-user-pages-soft): one that cannot take a whole
+      // buffer could not take the bytes below either; stay on the buffer.
+      ::close(d.pipe[0]);
+      ::close(d.pipe[1]);
+      d.pipe[0] = d.pipe[1] = -1;
+      return;
+    }
     // Flush the buffer the ordinary way before splicing: move() only splices from the pipe once
     // the buffer is empty, handled by writing it out right here when possible.
     while (d.begin < d.end) {
@@ -447,19 +459,11 @@ class Tunnel : public Connection {
     }
     if (d.begin < d.end) {
       // The destination is full: keep the bytes by pushing them into the pipe, ahead of
-      // anything spliced later.
+      // anything spliced later. The pipe is empty and holds at least a buffer (checked above),
+      // so the write takes them all.
       ssize_t n = write(d.pipe[1], d.buffer->data + d.begin, d.end - d.begin);
-      if (n > 0) {
-        d.inPipe += static_cast<size_t>(n);
-        d.begin += static_cast<uint32_t>(n);
-      }
-      if (d.begin < d.end) {
-        // Cannot happen with a 64 KiB pipe and a 16 KiB buffer; fall back to the buffer.
-        ::close(d.pipe[0]);
-        ::close(d.pipe[1]);
-        d.pipe[0] = d.pipe[1] = -1;
-        return;
-      }
+      if (n != static_cast<ssize_t>(d.end - d.begin)) return close();  // never lose bytes
+      d.inPipe += static_cast<size_t>(n);
       d.out->writable = false;
     }
     d.begin = d.end = 0;
@@ -647,7 +651,6 @@ class Session : public Connection {
     if (n == 0) {
       eof_ = true;
       if (phase_ == Phase::Closing) close();
-      if (phase_ == Phase::Upgraded && up_) shutdown(up_->fd, SHUT_WR);
       return true;
     }
     if (wouldBlock(errno)) {
@@ -702,7 +705,7 @@ class Session : public Connection {
     idempotent_ = isHead_ || head.method == "GET" || head.method == "OPTIONS" ||
                   head.method == "PUT" || head.method == "DELETE" || head.method == "TRACE";
     upgrade_ = head.connectionUpgrade && head.hasUpgradeHeader;
-    closeAfter_ = !head.keepAlive() || eof_;
+    closeAfter_ = !head.keepAlive();  // a half-closed client still gets what it pipelined
     http10KeepAlive_ = head.versionMinor == 0 && head.keepAlive();
     reqBody_ = http::BodyFraming::forRequest(head);
     uint32_t length = head.length;
@@ -748,6 +751,7 @@ class Session : public Connection {
         if (it != w_.idle.end() && !it->second.empty()) {
           Upstream* up = it->second.back();
           it->second.pop_back();
+          if (up->series != b.series) up->series = b.series;  // pools are shared by Services
           up->owner = this;
           up->reused = true;
           up_ = up;
@@ -785,10 +789,9 @@ class Session : public Connection {
     bool reused = up_->reused;
     bool nothingBack = !respHeadDone_ && up_->begin == up_->end && !responded_;
     closeUpstream();
-    // A pooled connection may have been closed by the backend just as the request went out:
-    // always safe to resend. A new connection that fails before answering is only retried for
-    // idempotent methods, since the backend may have acted on the request.
-    if (nothingBack && retain_ && retries_ < 3 && (reused || idempotent_)) {
+    // Resent only when idempotent (RFC 9110 9.2.2): the backend may have acted on it before it
+    // closed, whether the connection was pooled or new (as Go's and browsers' clients do).
+    if (nothingBack && retain_ && retries_ < 3 && idempotent_) {
       ++retries_;
       sent_ = begin_;
       if (!reused) ++attempt_;  // a new connection that failed: try the next backend
@@ -806,12 +809,19 @@ class Session : public Connection {
     if (phase_ != Phase::Forward && phase_ != Phase::Upgraded) return false;
     if (!up_ || !up_->connected || !up_->ready.writable) return false;
     uint32_t limit = phase_ == Phase::Upgraded ? end_offset_ : reqEnd_;
+    if (phase_ == Phase::Upgraded && eof_ && sent_ >= limit && !upstreamShut_) {
+      // The client's half-close goes on once every byte before it has.
+      shutdown(up_->fd, SHUT_WR);
+      upstreamShut_ = true;
+      return true;
+    }
     if (sent_ >= limit) return false;
     ssize_t n = write(up_->fd, buffer_->data + sent_, limit - sent_);
     if (n > 0) {
       sent_ += static_cast<uint32_t>(n);
       if (sent_ < limit) up_->ready.writable = false;
       w_.slot(up_->series).bytesIn.add(static_cast<uint64_t>(n));
+      if (sent_ == reqEnd_) upstreamActive_ = Clock::now();  // the response clock starts now
       if (phase_ == Phase::Upgraded) {
         begin_ = sent_;
         if (sent_ == end_offset_) begin_ = sent_ = end_offset_ = kHeadroom;
@@ -828,7 +838,7 @@ class Session : public Connection {
 
   bool readUpstream() {
     if ((phase_ != Phase::Forward && phase_ != Phase::Upgraded) || !up_ || !up_->connected ||
-        !up_->ready.readable)
+        !up_->ready.readable || upstreamEof_)
       return false;
     Upstream& up = *up_;
     if (up.begin == up.end) up.begin = up.end = respEnd_ = kHeadroom;  // all passed on
@@ -966,8 +976,8 @@ class Session : public Connection {
   void finishRequest() {
     Upstream* up = up_;
     w_.slot(up->series).request(status_, micros(started_, Clock::now()));
-    bool reusable = upstreamReusable_ && !upstreamEof_ && reqBody_.done() && sent_ == reqEnd_ &&
-                    up->begin == up->end;
+    bool reusable = upstreamReusable_ && !upstreamEof_ && !up->ready.hangup && reqBody_.done() &&
+                    sent_ == reqEnd_ && up->begin == up->end;
     up_ = nullptr;
     if (reusable) {
       up->begin = up->end = kHeadroom;
@@ -1014,6 +1024,7 @@ class Session : public Connection {
 
   // The current exchange is over: the client's next request, or the end of the connection.
   void nextRequest() {
+    lastActive_ = Clock::now();  // the keep-alive idle time starts after the response
     begin_ = reqEnd_ > begin_ ? reqEnd_ : begin_;
     if (begin_ == end_offset_) begin_ = end_offset_ = kHeadroom;
     respHeadDone_ = false;
@@ -1064,7 +1075,7 @@ class Session : public Connection {
 
   // Its response.
   bool respHeadDone_ = false, interim_ = false, switching_ = false, responded_ = false;
-  bool upstreamReusable_ = false, upstreamEof_ = false;
+  bool upstreamReusable_ = false, upstreamEof_ = false, upstreamShut_ = false;
   http::BodyFraming respBody_;
   uint32_t respEnd_ = 0;  // end of the response bytes known so far, in the upstream's buffer
   int status_ = 0;
@@ -1104,10 +1115,15 @@ class Listener : public EventLoop::Handler {
                        SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
-        if ((errno == EMFILE || errno == ENFILE) && !warned_) {
-          std::cerr << "proxy: cannot accept on " << socket_->address << ": "
-                    << std::strerror(errno) << "\n";
+        if (errno == EMFILE || errno == ENFILE) {
+          if (!warned_)
+            std::cerr << "proxy: cannot accept on " << socket_->address << ": "
+                      << std::strerror(errno) << " (pausing accepts until descriptors free up)\n";
           warned_ = true;
+          // The socket stays readable (level-triggered): stop watching it until the next tick,
+          // or the loop would spin on it.
+          w_.loop.remove(socket_->fd);
+          w_.pausedListeners.push_back(this);
         }
         return;
       }
@@ -1200,6 +1216,7 @@ void Worker::State::apply(std::shared_ptr<const Config> c) {
   for (auto& [s, l] : listeners) {
     loop.remove(s->fd);
     loop.retire(l);  // its reference to the socket goes after this batch
+    std::erase(pausedListeners, l);
   }
   listeners = std::move(nextListeners);
 
@@ -1221,6 +1238,9 @@ void Worker::State::apply(std::shared_ptr<const Config> c) {
 }
 
 void Worker::State::tick() {
+  for (auto* l : pausedListeners)
+    loop.add(static_cast<Listener*>(l)->socket()->fd, EPOLLIN | EPOLLEXCLUSIVE, l);
+  pausedListeners.clear();
   // Walk a copy: a connection's timeout may close others (a session its upstream), and retired
   // objects stay allocated until the batch ends, so every pointer here stays valid.
   auto now = Clock::now();
@@ -1249,8 +1269,7 @@ void Worker::State::dropIdle(Upstream* up) {
     }
 }
 
-Worker::Worker(int index, Timeouts timeouts)
-    : state_(std::make_unique<State>(index, timeouts)) {}
+Worker::Worker(int index, Timeouts timeouts) : state_(std::make_unique<State>(index, timeouts)) {}
 
 Worker::~Worker() {
   stop();

@@ -147,6 +147,13 @@ TEST(BodyFraming, FindsTheEndWhateverTheReadSizes) {
       {"upper-case hex", BodyFraming::chunked(), "A\r\n0123456789\r\n0\r\n\r\n", 20},
       {"missing CRLF after data", BodyFraming::chunked(), "3\r\nabcX\r\n", size_t(-1)},
       {"not hex", BodyFraming::chunked(), "zz\r\n", size_t(-1)},
+      // Bare LFs and control characters: a backend that frames them otherwise would see a
+      // different body end (request smuggling), so they are refused.
+      {"bare LF after the size", BodyFraming::chunked(), "2\nxx\r\n0\r\n\r\n", size_t(-1)},
+      {"bare LF after an extension", BodyFraming::chunked(), "2;\nxx\r\n45\r\n", size_t(-1)},
+      {"CR inside an extension", BodyFraming::chunked(), "2;a\rb\r\nxx\r\n", size_t(-1)},
+      {"bare LF ending the body", BodyFraming::chunked(), "0\r\n\n", size_t(-1)},
+      {"bare LF in a trailer", BodyFraming::chunked(), "0\r\nX: 1\n\r\n", size_t(-1)},
       {"size overflow", BodyFraming::chunked(), "10000000000000000\r\n", size_t(-1)},
   };
   for (const auto& c : cases) {
