@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -205,6 +207,31 @@ std::string sourceDir() {
 
 std::string seedFile(const std::string& name) {
   return sourceDir() + "/examples/seed/" + name;
+}
+
+PrivateRanges privateRanges() {
+  // 8192 slots of three /24s: pods under 127.100-131, ClusterIPs under 127.140-171,
+  // LoadBalancer IPs under 127.180-211 (clear of the servers' defaults, 127.42-44).
+  static std::atomic<int> servers{0};
+  int slot = (static_cast<int>(getpid()) + 2003 * servers++) % 8192;
+  auto range = [slot](int base) {
+    return "127." + std::to_string(base + slot / 256) + "." + std::to_string(slot % 256) + ".0/24";
+  };
+  return {range(100), range(140), range(180)};
+}
+
+std::vector<std::string> PrivateRanges::flags() const {
+  return {"--cluster-cidr", pods, "--service-cidr", services, "--loadbalancer-cidr", loadBalancers};
+}
+
+std::string rangePrefix(const std::string& cidr) {
+  return cidr.substr(0, cidr.rfind('.') + 1);
+}
+
+std::vector<std::string> seedServerArgs(const PrivateRanges& ranges) {
+  auto args = ranges.flags();
+  args.insert(args.end(), {"--image-catalog", seedFile("images.yaml")});
+  return args;
 }
 
 std::string kubectlBinary(const std::string& version) {

@@ -102,6 +102,20 @@ std::string sluiceBinary();
 std::string sourceDir();
 // examples/seed/NAME in the source tree.
 std::string seedFile(const std::string& name);
+
+// Loopback ranges for one server of this test process: pods, ClusterIPs and LoadBalancer IPs,
+// each a /24 that no other test process running beside it gets (they derive from the pid and a
+// per-process count, so two servers in one process differ too).
+struct PrivateRanges {
+  std::string pods, services, loadBalancers;  // "127.A.B.0/24"
+  // --cluster-cidr, --service-cidr and --loadbalancer-cidr with them.
+  std::vector<std::string> flags() const;
+};
+PrivateRanges privateRanges();
+// "127.A.B." of "127.A.B.0/24": what every address in the range starts with.
+std::string rangePrefix(const std::string& cidr);
+// Server flags for the seed's workloads: the ranges, and the seed's image catalog.
+std::vector<std::string> seedServerArgs(const PrivateRanges& ranges = privateRanges());
 // Path of kubectl.1.NN, or "" when not installed.
 std::string kubectlBinary(const std::string& version);
 

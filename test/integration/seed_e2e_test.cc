@@ -11,15 +11,6 @@
 namespace sluice::testing {
 namespace {
 
-std::vector<std::string> privateRanges() {
-  static std::atomic<int> n{0};
-  std::string slot = std::to_string((static_cast<int>(getpid()) * 13 + n++) % 100);
-  return {"--cluster-cidr",      "127." + std::to_string(100 + std::stoi(slot)) + ".0.0/16",
-          "--service-cidr",      "127.202." + slot + ".0/24",
-          "--loadbalancer-cidr", "127.251." + slot + ".0/24",
-          "--image-catalog",     seedFile("images.yaml")};
-}
-
 std::map<std::string, int> split(const std::string& ip, int count) {
   std::map<std::string, int> seen;
   for (int i = 0; i < count; ++i) seen[httpGet(ip, 80)]++;
@@ -107,13 +98,13 @@ void seedWalkthrough(Server& server,
 }
 
 TEST(SeedEndToEnd, WithSluice) {
-  Server server("", privateRanges());
+  Server server("", seedServerArgs());
   seedWalkthrough(server, [&](std::vector<std::string> a) { return server.sluice(a); });
 }
 
 TEST(SeedEndToEnd, WithKubectl133) {
   if (kubectlBinary("1.33").empty()) GTEST_SKIP() << "kubectl.1.33 is not installed";
-  Server server("", privateRanges());
+  Server server("", seedServerArgs());
   seedWalkthrough(server, [&](std::vector<std::string> a) { return *server.kubectl("1.33", a); });
 }
 

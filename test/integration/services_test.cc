@@ -14,17 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-// Pods, ClusterIPs and LoadBalancer IPs in private loopback ranges per server, so test
-// processes running side by side never share addresses.
-std::vector<std::string> privateRanges() {
-  static std::atomic<int> n{0};
-  std::string slot = std::to_string((static_cast<int>(getpid()) * 11 + n++) % 100);
-  return {"--cluster-cidr",      "127." + std::to_string(100 + std::stoi(slot)) + ".0.0/16",
-          "--service-cidr",      "127.201." + slot + ".0/24",
-          "--loadbalancer-cidr", "127.250." + slot + ".0/24",
-          "--image-catalog",     seedFile("images.yaml")};
-}
-
 std::string jsonpath(Server& s, std::vector<std::string> args, const std::string& path) {
   args.push_back("-o");
   args.push_back("jsonpath=" + path);
@@ -32,16 +21,17 @@ std::string jsonpath(Server& s, std::vector<std::string> args, const std::string
 }
 
 TEST(ServicesTest, LoadBalancerGetsClusterIpNodePortAndExternalIp) {
-  Server server("", privateRanges());
+  auto ranges = privateRanges();
+  Server server("", seedServerArgs(ranges));
   ASSERT_EQ(server.sluice({"apply", "-f", seedFile("service-gray.yaml")}).exitCode, 0);
   std::string clusterIp = jsonpath(server, {"get", "svc", "nginx"}, "{.spec.clusterIP}");
   std::string nodePort = jsonpath(server, {"get", "svc", "nginx"}, "{.spec.ports[0].nodePort}");
   std::string external =
       jsonpath(server, {"get", "svc", "nginx"}, "{.status.loadBalancer.ingress[0].ip}");
-  EXPECT_EQ(clusterIp.rfind("127.201.", 0), 0u) << clusterIp;
+  EXPECT_EQ(clusterIp.rfind(rangePrefix(ranges.services), 0), 0u) << clusterIp;
   EXPECT_GE(std::atoi(nodePort.c_str()), 30000);
   EXPECT_LE(std::atoi(nodePort.c_str()), 32767);
-  EXPECT_EQ(external.rfind("127.250.", 0), 0u) << external;
+  EXPECT_EQ(external.rfind(rangePrefix(ranges.loadBalancers), 0), 0u) << external;
   auto r = server.sluice({"get", "svc", "nginx"});
   EXPECT_NE(r.out.find(external), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("80:" + nodePort + "/TCP"), std::string::npos) << r.out;
@@ -81,7 +71,7 @@ TEST(ServicesTest, LoadBalancerGetsClusterIpNodePortAndExternalIp) {
 }
 
 TEST(ServicesTest, EndpointsFollowPodsAndSelector) {
-  Server server("", privateRanges());
+  Server server("", seedServerArgs());
   for (const char* f : {"nginx-v1.yaml", "nginx-v2.yaml", "service-gray.yaml"})
     ASSERT_EQ(server.sluice({"apply", "-f", seedFile(f)}).exitCode, 0);
   auto addresses = [&] {
@@ -126,7 +116,7 @@ TEST(ServicesTest, ClientIpAffinityKeepsABackend) {
   writeFile(dir.path() + "/images.yaml",
             "images:\n  - image: echo-json\n    command: [\"{sluice}\", \"http-echo\", \"--json\", "
             "\"--text\", \"hi\"]\n");
-  auto args = privateRanges();
+  auto args = seedServerArgs();
   args.push_back("--image-catalog");
   args.push_back(dir.path() + "/images.yaml");
   Server server("", args);
@@ -173,7 +163,7 @@ TEST(ServicesTest, ClientIpAffinityKeepsABackend) {
 // appProtocol: http — the split holds per request on one client connection, a Service without
 // ready endpoints answers 503 saying which, and /metrics counts requests by status code.
 TEST(ServicesTest, HttpPortBalancesRequestsAndAnswers503WithoutEndpoints) {
-  Server server("", privateRanges());
+  Server server("", seedServerArgs());
   for (const char* f : {"nginx-v1.yaml", "nginx-v2.yaml"})
     ASSERT_EQ(server.sluice({"apply", "-f", seedFile(f)}).exitCode, 0);
   ASSERT_EQ(server.sluice({"scale", "deployment", "nginx-v1", "nginx-v2", "--replicas=1"}).exitCode,

@@ -40,17 +40,11 @@ constexpr auto kRequestTimeout = seconds(5);
 // Answers to see after each step before the next: every endpoint (at most 5) gets dozens.
 constexpr int kAnswersPerStep = 200;
 
-// Pods, ClusterIPs and LoadBalancer IPs in /24s under 127.230-232, apart from the other tests'
-// ranges (127.100-219 and 127.250-251), so test processes running side by side never share
-// addresses. 200 ms between rollout steps keeps the rolling update to a few seconds.
+// 200 ms between rollout steps keeps the rolling update to a few seconds.
 std::vector<std::string> serverArgs() {
-  static std::atomic<int> n{0};
-  std::string slot = std::to_string((static_cast<int>(getpid()) * 17 + n++) % 250);
-  return {"--cluster-cidr",          "127.230." + slot + ".0/24",
-          "--service-cidr",          "127.231." + slot + ".0/24",
-          "--loadbalancer-cidr",     "127.232." + slot + ".0/24",
-          "--image-catalog",         seedFile("images.yaml"),
-          "--rollout-step-interval", "200ms"};
+  auto args = seedServerArgs();
+  args.insert(args.end(), {"--rollout-step-interval", "200ms"});
+  return args;
 }
 
 // The seed's gray Service with its port marked as HTTP.

@@ -15,16 +15,10 @@ namespace {
 
 namespace json = boost::json;
 
-// A private pod range per server, so test processes running side by side never share addresses.
-std::string privateCidr() {
-  static std::atomic<int> n{0};
-  int slot = (static_cast<int>(getpid()) * 7 + n++) % 120;
-  return "127." + std::to_string(100 + slot) + ".0.0/16";
-}
+// The seed's image catalog (and `extraCatalog`) on loopback ranges of the test's own.
 
 std::vector<std::string> serverArgs(const std::string& extraCatalog = "") {
-  std::vector<std::string> args{"--cluster-cidr", privateCidr(), "--image-catalog",
-                                seedFile("images.yaml")};
+  auto args = seedServerArgs();
   if (!extraCatalog.empty()) {
     args.push_back("--image-catalog");
     args.push_back(extraCatalog);
