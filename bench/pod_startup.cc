@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < count; ++i) {
     client::DeleteOptions d;
     d.gracePeriodSeconds = 0;
-    api.remove(*podType, "default", "startup-" + std::to_string(i), d);
+    if (auto r = api.remove(*podType, "default", "startup-" + std::to_string(i), d); !r)
+      std::fprintf(stderr, "delete startup-%d: %s\n", i, r.error().message.c_str());
   }
   return 0;
 }

@@ -31,6 +31,14 @@ struct Error {
   std::vector<Cause> causes;
   std::optional<int> retryAfterSeconds;
 
+  // The checks client code makes, as apimachinery's errors.IsNotFound and friends.
+  bool isNotFound() const { return code == 404; }
+  bool isAlreadyExists() const { return code == 409 && reason == "AlreadyExists"; }
+  // A resourceVersion precondition failed (or, as Kubernetes also answers 409, AlreadyExists).
+  bool isConflict() const { return code == 409; }
+  bool isGone() const { return code == 410; }
+  bool isInvalid() const { return code == 422; }
+
   boost::json::object toStatus() const;
   static Error fromStatus(const boost::json::value& status, int httpCode);
 
@@ -53,7 +61,7 @@ struct Error {
 
 // Result<T>: a value or an Error. Small by design; C++23's std::expected is not in g++ 12.
 template <class T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}
   // Anything that converts to T (e.g. a json::object for Result<json::value>).
@@ -79,7 +87,7 @@ class Result {
 };
 
 // Result<void> equivalent.
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(Error error) : error_(std::move(error)) {}
@@ -90,5 +98,28 @@ class Status {
  private:
   std::optional<Error> error_;
 };
+
+// True when `r` failed with the given kind of error (false for success).
+template <class R>
+bool isNotFound(const R& r) {
+  return !r.ok() && r.error().isNotFound();
+}
+template <class R>
+bool isConflict(const R& r) {
+  return !r.ok() && r.error().isConflict();
+}
+template <class R>
+bool isAlreadyExists(const R& r) {
+  return !r.ok() && r.error().isAlreadyExists();
+}
+
+// `st`, with NotFound counted as success: for deletes and cleanups where gone is the goal.
+inline Status ignoreNotFound(Status st) {
+  return st.ok() || st.error().isNotFound() ? Status() : st;
+}
+template <class T>
+Status ignoreNotFound(const Result<T>& r) {
+  return r.ok() || r.error().isNotFound() ? Status() : Status(r.error());
+}
 
 }  // namespace sluice::api

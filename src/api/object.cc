@@ -149,35 +149,6 @@ std::string humanDuration(std::chrono::seconds d) {
   return f(hours / 24 / 365, "y");
 }
 
-namespace {
-std::mt19937_64& rng() {
-  thread_local std::mt19937_64 gen{std::random_device{}()};
-  return gen;
-}
-}  // namespace
-
-std::string randomSuffix(size_t n) {
-  static constexpr std::string_view alphabet = "bcdfghjklmnpqrstvwxz2456789";
-  std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1);
-  std::string out;
-  for (size_t i = 0; i < n; ++i) out += alphabet[pick(rng())];
-  return out;
-}
-
-std::string newUid() {
-  std::uniform_int_distribution<uint32_t> byte(0, 255);
-  unsigned char b[16];
-  for (auto& x : b) x = static_cast<unsigned char>(byte(rng()));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  char buf[40];
-  std::snprintf(buf, sizeof buf,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                b[15]);
-  return buf;
-}
-
 }  // namespace sluice::api
 
 namespace sluice::api {

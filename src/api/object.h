@@ -48,11 +48,6 @@ bool parseTimestamp(std::string_view text, std::chrono::system_clock::time_point
 // kubectl's human duration: "5s", "3m20s", "2d5h", as in the AGE column.
 std::string humanDuration(std::chrono::seconds d);
 
-// Random lowercase alphanumeric suffix as Kubernetes uses for generateName (no vowels, like
-// k8s.io/apimachinery/pkg/util/rand).
-std::string randomSuffix(size_t n);
-std::string newUid();
-
 }  // namespace sluice::api
 
 namespace sluice::api {

@@ -94,7 +94,8 @@ void dropNulls(json::value& v) {
 
 }  // namespace
 
-Registry::Registry(store::Store& store, Clock clock) : store_(store), clock_(std::move(clock)) {}
+Registry::Registry(store::Store& store, const base::Clock& clock, base::Random& random)
+    : store_(store), clock_(clock), random_(random) {}
 
 std::string Registry::key(const ResourceType& type, const std::string& ns,
                           const std::string& name) {
@@ -215,14 +216,14 @@ Result<json::value> Registry::create(const ResourceType& type, const std::string
   }
   if (api::getString(body, "metadata.name").empty()) {
     auto generate = api::getString(body, "metadata.generateName");
-    if (!generate.empty()) meta["name"] = generate + api::randomSuffix(5);
+    if (!generate.empty()) meta["name"] = generate + base::randomSuffix(random_, 5);
   }
   if (!api::getString(body, "metadata.resourceVersion").empty())
     return Error::badRequest("resourceVersion should not be set on objects to be created");
   if (auto st = checkNamespace(type, ns); !st) return st.error();
 
-  meta["uid"] = api::newUid();
-  meta["creationTimestamp"] = api::formatTimestamp(clock_());
+  meta["uid"] = base::newUid(random_);
+  meta["creationTimestamp"] = api::formatTimestamp(clock_.now());
   meta.erase("deletionTimestamp");
   meta.erase("deletionGracePeriodSeconds");
   meta.erase("managedFields");
@@ -436,7 +437,8 @@ Result<json::value> Registry::remove(const ResourceType& type, const std::string
       auto updated = store_.update(got->key, [&](const store::Object& cur) -> Result<json::value> {
         json::value next = *cur.value;
         auto& meta = next.as_object()["metadata"].as_object();
-        meta["deletionTimestamp"] = api::formatTimestamp(clock_() + std::chrono::seconds(grace));
+        meta["deletionTimestamp"] =
+            api::formatTimestamp(clock_.now() + std::chrono::seconds(grace));
         meta["deletionGracePeriodSeconds"] = grace;
         return next;
       });
@@ -452,7 +454,7 @@ Result<json::value> Registry::remove(const ResourceType& type, const std::string
       json::value next = *cur.value;
       auto& meta = next.as_object()["metadata"].as_object();
       if (!meta.contains("deletionTimestamp")) {
-        meta["deletionTimestamp"] = api::formatTimestamp(clock_());
+        meta["deletionTimestamp"] = api::formatTimestamp(clock_.now());
         meta["deletionGracePeriodSeconds"] = 0;
       }
       return next;
@@ -479,7 +481,7 @@ Result<json::value> Registry::finishDelete(const ResourceType& type, const std::
       json::value next = *cur.value;
       auto& meta = next.as_object()["metadata"].as_object();
       if (!meta.contains("deletionTimestamp"))
-        meta["deletionTimestamp"] = api::formatTimestamp(clock_());
+        meta["deletionTimestamp"] = api::formatTimestamp(clock_.now());
       api::ensureObject(next, "status")["phase"] = "Terminating";
       return next;
     });

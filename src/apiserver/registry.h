@@ -15,35 +15,20 @@
 #include <string>
 
 #include "api/error.h"
+#include "api/options.h"
 #include "api/resources.h"
+#include "base/clock.h"
+#include "base/random.h"
 #include "store/store.h"
 
 namespace sluice::apiserver {
 
 namespace json = boost::json;
 
-struct ListOptions {
-  std::string labelSelector;
-  std::string fieldSelector;
-  int64_t limit = 0;
-  std::string continueToken;
-  std::string resourceVersion;  // for watch: start after this revision; "" or "0" = now
-};
-
-enum class PatchType { Strategic, Merge, Json };
-
-struct WriteOptions {
-  bool dryRun = false;
-  std::string fieldManager;
-};
-
-struct DeleteOptions {
-  std::string propagationPolicy;  // "Background" (default), "Foreground", "Orphan"
-  std::optional<int64_t> gracePeriodSeconds;
-  std::string preconditionUid;
-  std::string preconditionResourceVersion;
-  bool dryRun = false;
-};
+using api::DeleteOptions;
+using api::ListOptions;
+using api::PatchType;
+using api::WriteOptions;
 
 // A hook that completes or checks objects of one kind before they are stored (IP allocation,
 // for instance). `old` is null on create. It runs under the store's write lock: keep it quick.
@@ -51,8 +36,9 @@ using Admission = std::function<api::Status(json::object& object, const json::ob
 
 class Registry {
  public:
-  using Clock = std::function<std::chrono::system_clock::time_point()>;
-  explicit Registry(store::Store& store, Clock clock = std::chrono::system_clock::now);
+  // `clock` stamps creation and deletion times; `random` makes uids and generated names. Both
+  // must outlive the registry.
+  Registry(store::Store& store, const base::Clock& clock, base::Random& random);
 
   // Creates the namespaces every cluster has (default, kube-system, kube-public, kube-node-lease).
   api::Status bootstrap();
@@ -109,7 +95,8 @@ class Registry {
   api::Status admit(const api::ResourceType& type, json::object& object, const json::object* old);
 
   store::Store& store_;
-  Clock clock_;
+  const base::Clock& clock_;
+  base::Random& random_;
   void runDeleteHooks(const api::ResourceType& type, const json::value& object);
 
   std::map<std::string, std::vector<Admission>> admissions_;

@@ -22,7 +22,4 @@ struct TlsIdentity {
 api::Result<TlsIdentity> loadOrCreateTlsIdentity(const std::string& dir,
                                                  const std::vector<std::string>& hosts);
 
-std::string base64Encode(const std::string& data);
-api::Result<std::string> base64Decode(const std::string& text);
-
 }  // namespace sluice::apiserver

@@ -108,7 +108,10 @@ int watchStream(Context& ctx, client::HttpClient& c, const TypeGroup& g, const s
         writer.write(ctx.out, rows);
       } else {
         if (output == "yaml") ctx.out << "---\n";
-        printObjects(ctx.out, output, {obj}, false);
+        if (auto st = printObjects(ctx.out, output, {obj}, false); !st) {
+          fail(ctx, st.error());
+          return false;
+        }
       }
       ctx.out.flush();
     }

@@ -103,9 +103,10 @@ int runLabel(Context& ctx) {
       rc = fail(ctx, patched.error());
       continue;
     }
-    if (!ctx.flags.get("output").empty())
-      printObjects(ctx.out, ctx.flags.get("output"), {*patched}, false);
-    else
+    if (!ctx.flags.get("output").empty()) {
+      if (auto st = printObjects(ctx.out, ctx.flags.get("output"), {*patched}, false); !st)
+        rc = fail(ctx, st.error());
+    } else
       ctx.out << displayName(*t.type, t.name) << " " << (labels ? "labeled" : "annotated") << "\n";
   }
   return rc;

@@ -67,7 +67,7 @@ int runPatch(Context& ctx) {
       continue;
     }
     if (!output.empty()) {
-      printObjects(ctx.out, output, {*after}, false);
+      if (auto st = printObjects(ctx.out, output, {*after}, false); !st) rc = fail(ctx, st.error());
       continue;
     }
     bool unchanged = api::getString(*before, "metadata.resourceVersion") ==

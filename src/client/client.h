@@ -12,17 +12,17 @@
 #include <string>
 
 #include "api/error.h"
+#include "api/options.h"
 #include "api/resources.h"
-#include "apiserver/registry.h"
 #include "client/kubeconfig.h"
 
 namespace sluice::client {
 
 namespace json = boost::json;
-using apiserver::DeleteOptions;
-using apiserver::ListOptions;
-using apiserver::PatchType;
-using apiserver::WriteOptions;
+using api::DeleteOptions;
+using api::ListOptions;
+using api::PatchType;
+using api::WriteOptions;
 
 struct WatchEvent {
   std::string type;  // ADDED, MODIFIED, DELETED, BOOKMARK, ERROR
@@ -66,8 +66,6 @@ class Client {
                                                           const std::string& ns,
                                                           const ListOptions& options) = 0;
 };
-
-std::unique_ptr<Client> newInProcessClient(apiserver::Registry& registry);
 
 // A raw HTTP exchange, for what the typed interface does not cover (tables, logs, discovery).
 struct HttpResult {

@@ -4,13 +4,11 @@
 
 namespace sluice::client {
 
-Informer::Informer(Client& client, const api::ResourceType& type, std::string ns,
-                   ListOptions options, std::chrono::milliseconds resyncPeriod)
-    : client_(client),
-      type_(type),
-      ns_(std::move(ns)),
-      options_(std::move(options)),
-      resyncPeriod_(resyncPeriod) {}
+Informer::Informer(Client& client, const api::ResourceType& type, Options options)
+    : client_(client), type_(type), options_(std::move(options)) {
+  if (!options_.clock) options_.clock = &base::realClock();
+  if (!options_.log) options_.log = base::nullLogger();
+}
 
 Informer::~Informer() {
   stop();
@@ -27,7 +25,11 @@ void Informer::start() {
 }
 
 void Informer::stop() {
-  stopping_ = true;
+  {
+    // Under mu_, so a thread between checking stopping_ and waiting in pause() cannot miss it.
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
   {
     std::lock_guard lock(streamMu_);
     if (stream_) stream_->stop();
@@ -39,6 +41,11 @@ void Informer::stop() {
 bool Informer::waitForSync(std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);
   return cv_.wait_for(lock, timeout, [&] { return synced_; });
+}
+
+bool Informer::hasSynced() const {
+  std::lock_guard lock(mu_);
+  return synced_;
 }
 
 std::string Informer::keyOf(const json::value& object) {
@@ -70,10 +77,13 @@ std::vector<ObjectPtr> Informer::listNamespace(const std::string& ns) const {
   return out;
 }
 
-bool Informer::relist(std::string& rv) {
-  auto listed = client_.list(type_, ns_, options_);
-  if (!listed) return false;
-  rv = api::getString(*listed, "metadata.resourceVersion");
+bool Informer::relist() {
+  auto listed = client_.list(type_, options_.ns, options_.list);
+  if (!listed) {
+    options_.log->warn("list {}: {}", type_.groupResource(), listed.error().message);
+    return false;
+  }
+  rv_ = api::getString(*listed, "metadata.resourceVersion");
   std::map<std::string, ObjectPtr> fresh;
   if (auto* items = api::find(*listed, "items"); items && items->is_array()) {
     for (const auto& item : items->as_array()) {
@@ -146,56 +156,116 @@ void Informer::resync() {
       if (h.onUpdate) h.onUpdate(obj, obj);
 }
 
+bool Informer::openWatch() {
+  ListOptions wo = options_.list;
+  wo.resourceVersion = rv_;
+  auto stream = client_.watch(type_, options_.ns, wo);
+  if (!stream) {
+    options_.log->warn("watch {} from resourceVersion {}: {}", type_.groupResource(), rv_,
+                       stream.error().message);
+    return false;
+  }
+  std::lock_guard lock(streamMu_);
+  stream_ = std::move(*stream);
+  return true;
+}
+
+void Informer::closeStream() {
+  std::lock_guard lock(streamMu_);
+  if (stream_) stream_->stop();
+  stream_.reset();
+}
+
+bool Informer::handle(const WatchEvent& ev) {
+  if (ev.type == "ERROR") {
+    // 410 Expired (or any error): list again.
+    options_.log->info("watch {}: {}; listing again", type_.groupResource(),
+                       api::getString(ev.object, "message"));
+    return false;
+  }
+  std::string evRv = api::getString(ev.object, "metadata.resourceVersion");
+  if (!evRv.empty()) rv_ = evRv;
+  if (ev.type != "BOOKMARK") apply(ev.type, ev.object);
+  return true;
+}
+
+bool Informer::pause(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  auto deadline = options_.clock->steadyNow() + d;
+  while (!stopping_ && options_.clock->waitUntil(lock, cv_, deadline)) {
+  }
+  return !stopping_;
+}
+
+bool Informer::pump() {
+  if (needList_) {
+    if (!relist()) return false;
+    needList_ = false;
+    closeStream();
+  }
+  if (!stream_ && !openWatch()) {
+    needList_ = true;
+    return false;
+  }
+  while (auto ev = stream_->next(std::chrono::milliseconds(0))) {
+    if (!handle(*ev)) {
+      needList_ = true;
+      closeStream();
+      return pump();
+    }
+  }
+  if (stream_->closed()) closeStream();
+  return true;
+}
+
 void Informer::run() {
-  std::string rv;
-  auto backoff = std::chrono::milliseconds(100);
-  auto nextResync = std::chrono::steady_clock::now() + resyncPeriod_;
-  bool needList = true;
+  constexpr auto kMinBackoff = std::chrono::milliseconds(100);
+  constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
+  auto backoff = kMinBackoff;
+  // A failed list, a failed watch, or a watch that ends at once all wait `backoff` before the
+  // next attempt, so a server that lists fine but refuses watches is not hammered.
+  auto failed = [&] {
+    bool go = pause(backoff);
+    backoff = std::min(backoff * 2, kMaxBackoff);
+    return go;
+  };
+  nextResync_ = options_.clock->steadyNow() + options_.resyncPeriod;
   while (!stopping_) {
-    if (needList) {
-      if (!relist(rv)) {
-        std::unique_lock lock(mu_);
-        cv_.wait_for(lock, backoff, [&] { return stopping_.load(); });
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    if (needList_) {
+      if (!relist()) {
+        if (!failed()) break;
         continue;
       }
-      needList = false;
-      backoff = std::chrono::milliseconds(100);
+      needList_ = false;
     }
-    ListOptions wo = options_;
-    wo.resourceVersion = rv;
-    auto stream = client_.watch(type_, ns_, wo);
-    if (!stream) {
-      needList = true;
+    if (!openWatch()) {
+      needList_ = true;
+      if (!failed()) break;
       continue;
     }
-    {
-      std::lock_guard lock(streamMu_);
-      stream_ = std::move(*stream);
-    }
+    bool delivered = false;
     while (!stopping_) {
       auto ev = stream_->next(std::chrono::milliseconds(200));
-      if (std::chrono::steady_clock::now() >= nextResync) {
+      if (options_.clock->steadyNow() >= nextResync_) {
         resync();
-        nextResync = std::chrono::steady_clock::now() + resyncPeriod_;
+        nextResync_ = options_.clock->steadyNow() + options_.resyncPeriod;
       }
       if (!ev) {
         if (stream_->closed()) break;
         continue;
       }
-      if (ev->type == "ERROR") {
-        // 410 Expired (or any error): list again.
-        needList = true;
+      delivered = true;
+      if (!handle(*ev)) {
+        needList_ = true;
         break;
       }
-      std::string evRv = api::getString(ev->object, "metadata.resourceVersion");
-      if (!evRv.empty()) rv = evRv;
-      if (ev->type == "BOOKMARK") continue;
-      apply(ev->type, ev->object);
     }
-    std::lock_guard lock(streamMu_);
-    if (stream_) stream_->stop();
-    stream_.reset();
+    closeStream();
+    if (delivered) {
+      backoff = kMinBackoff;
+    } else if (!stopping_ && !failed()) {
+      break;
+    }
   }
 }
 

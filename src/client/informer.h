@@ -1,10 +1,15 @@
 // Informers: list + watch + a local cache of one resource type, with event handlers. Controllers
 // read the cache and never the store. On a watch that ends it re-watches from the last
 // resourceVersion it saw; on 410 Expired it lists again; every `resyncPeriod` it re-delivers
-// every cached object as an update so level-triggered controllers converge.
+// every cached object as an update so level-triggered controllers converge. Failed lists and
+// watches are retried with back-off (100 ms doubling to 5 s) and logged.
 //
-// Threading: handlers run on the informer's own thread, one at a time; cache reads are safe from
-// any thread.
+// One process keeps one informer per resource type: components get theirs from a
+// SharedInformers and register handlers on it, so a Pod is cached and watched once however many
+// components look at Pods.
+//
+// Threading: handlers run on the informer's own thread, one at a time (or on the caller's thread
+// in pump()); cache reads are safe from any thread. Handlers are added before start().
 #pragma once
 
 #include <atomic>
@@ -20,6 +25,8 @@
 #include <vector>
 
 #include "api/resources.h"
+#include "base/clock.h"
+#include "base/log.h"
 #include "client/client.h"
 
 namespace sluice::client {
@@ -34,9 +41,15 @@ struct InformerHandlers {
 
 class Informer {
  public:
-  Informer(Client& client, const api::ResourceType& type, std::string ns = "",
-           ListOptions options = {},
-           std::chrono::milliseconds resyncPeriod = std::chrono::seconds(30));
+  struct Options {
+    std::string ns;  // "" for every namespace
+    ListOptions list;
+    std::chrono::milliseconds resyncPeriod = std::chrono::seconds(30);
+    const base::Clock* clock = &base::realClock();
+    base::Logger log = base::nullLogger();
+  };
+  Informer(Client& client, const api::ResourceType& type, Options options);
+  Informer(Client& client, const api::ResourceType& type) : Informer(client, type, Options{}) {}
   ~Informer();
   Informer(const Informer&) = delete;
   Informer& operator=(const Informer&) = delete;
@@ -46,7 +59,11 @@ class Informer {
   void start();
   void stop();
   // Blocks until the first list has been delivered (or timeout); false on timeout.
-  bool waitForSync(std::chrono::milliseconds timeout) const;
+  [[nodiscard]] bool waitForSync(std::chrono::milliseconds timeout) const;
+  bool hasSynced() const;
+  // Without a thread (tests): lists if it has not yet (or must again) and delivers every watch
+  // event already available, on the calling thread. Returns false when the list or watch failed.
+  bool pump();
 
   // Cache key: "namespace/name" (or "name" for cluster-scoped types).
   static std::string keyOf(const json::value& object);
@@ -57,16 +74,25 @@ class Informer {
 
  private:
   void run();
-  bool relist(std::string& rv);
+  bool relist();
+  bool openWatch();
+  // Handles one watch event; false when the informer must list again.
+  bool handle(const WatchEvent& ev);
   void apply(const std::string& type, const json::value& object);
   void resync();
+  void closeStream();
+  // Waits `d` on the clock or until stop(); false when stopping.
+  bool pause(std::chrono::milliseconds d);
 
   Client& client_;
   const api::ResourceType& type_;
-  std::string ns_;
-  ListOptions options_;
-  std::chrono::milliseconds resyncPeriod_;
+  Options options_;
   std::vector<InformerHandlers> handlers_;
+
+  // Owned by the running thread (or pump()'s caller).
+  std::string rv_;
+  bool needList_ = true;
+  base::SteadyTime nextResync_{};
 
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;

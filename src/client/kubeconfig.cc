@@ -9,9 +9,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/base64.h"
 #include "api/object.h"
 #include "api/yaml.h"
-#include "apiserver/tls.h"
 
 namespace sluice::client {
 
@@ -58,7 +58,7 @@ api::Result<ClusterAccess> loadKubeconfig(const std::string& path, const std::st
     return api::Error::badRequest("kubeconfig " + path + ": cluster \"" + clusterName +
                                   "\" has no server");
   if (auto data = api::getString(*cluster, "cluster.certificate-authority-data"); !data.empty()) {
-    auto pem = apiserver::base64Decode(data);
+    auto pem = api::base64Decode(data);
     if (!pem)
       return api::Error::badRequest("kubeconfig " + path +
                                     ": certificate-authority-data is not valid base64");
@@ -117,7 +117,7 @@ api::Status writeKubeconfig(const std::string& path, const std::string& server,
       "clusters:\n"
       "- cluster:\n" +
       (caPem.empty() ? std::string()
-                     : "    certificate-authority-data: " + apiserver::base64Encode(caPem) + "\n") +
+                     : "    certificate-authority-data: " + api::base64Encode(caPem) + "\n") +
       "    server: " + server +
       "\n"
       "  name: sluice\n"

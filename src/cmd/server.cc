@@ -12,16 +12,24 @@
 #include <sstream>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
+#include "api/duration.h"
 #include "apiserver/handler.h"
 #include "apiserver/http_server.h"
+#include "apiserver/in_process_client.h"
 #include "apiserver/registry.h"
+#include "apiserver/service_allocator.h"
 #include "apiserver/tls.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/random.h"
 #include "client/client.h"
 #include "client/kubeconfig.h"
+#include "client/shared_informers.h"
 #include "cmd/commands.h"
 #include "controllers/deployment/deployment_controller.h"
 #include "controllers/replicaset/replicaset_controller.h"
-#include "controllers/service/allocator.h"
 #include "controllers/service/endpoints_controller.h"
 #include "node/agent.h"
 #include "node/http_echo.h"
@@ -33,110 +41,106 @@ namespace sluice::cmd {
 
 namespace {
 
-const char* kUsage =
-    "Usage: sluice server [--data-dir DIR] [--listen HOST:PORT] [--cluster-cidr CIDR]\n"
-    "                     [--image-catalog FILE]... [--node-name NAME]\n"
-    "\n"
-    "Runs a single-machine Kubernetes-compatible cluster.\n"
-    "\n"
-    "Options:\n"
-    "  --data-dir DIR      where state, the admin token and the kubeconfig live\n"
-    "                      (default $XDG_DATA_HOME/sluice, else ~/.local/share/sluice)\n"
-    "  --listen HOST:PORT  the API server's address (default 127.0.0.1:6443; port 0 picks one)\n"
-    "  --cluster-cidr CIDR loopback range for pod IPs (default 127.42.0.0/16)\n"
-    "  --image-catalog F   an image catalog read after DIR/images.yaml (repeatable)\n"
-    "  --service-cidr CIDR loopback range for ClusterIPs (default 127.43.0.0/16)\n"
-    "  --loadbalancer-cidr CIDR  loopback range for LoadBalancer IPs (default 127.44.0.0/16)\n"
-    "  --node-name NAME    this node's name (default sluice-node)\n"
-    "  --rollout-step-interval D  least time between two rollout steps of a Deployment\n"
-    "                      (default 1s; 0 steps as fast as Kubernetes' arithmetic allows)\n"
-    "  --proxy-workers N   load balancer worker threads (default: one per core)\n";
-
 struct ServerFlags {
   std::string dataDir;
+  std::string listen = "127.0.0.1:6443";
   std::string host = "127.0.0.1";
   int port = 6443;
   std::string clusterCidr = "127.42.0.0/16";
   std::vector<std::string> imageCatalogs;
   std::string nodeName = "sluice-node";
+  std::string rolloutStepIntervalText = "1s";
   std::chrono::milliseconds rolloutStepInterval{1000};
   std::string serviceCidr = "127.43.0.0/16";
   std::string loadBalancerCidr = "127.44.0.0/16";
   int proxyWorkers = 0;  // 0: one per core
+  std::string logLevel;
+  int verbosity = -1;
+  spdlog::level::level_enum level = spdlog::level::info;
 };
 
-bool takeValue(int& i, int argc, char** argv, std::string_view name, std::string& out) {
-  std::string_view arg = argv[i];
-  if (arg == name) {
-    if (i + 1 >= argc) {
-      std::cerr << "error: flag needs an argument: " << name << "\n";
-      std::exit(2);
-    }
-    out = argv[++i];
-    return true;
-  }
-  if (arg.size() > name.size() && arg.substr(0, name.size()) == name && arg[name.size()] == '=') {
-    out = std::string(arg.substr(name.size() + 1));
-    return true;
-  }
-  return false;
-}
-
+// Returns 0 to run, 1 after --help (exit 0), 2 on a usage error (message printed).
 int parseFlags(int argc, char** argv, ServerFlags& flags) {
-  for (int i = 1; i < argc; ++i) {
-    std::string v;
-    if (takeValue(i, argc, argv, "--data-dir", v)) {
-      flags.dataDir = v;
-    } else if (takeValue(i, argc, argv, "--listen", v)) {
-      auto colon = v.rfind(':');
-      if (colon == std::string::npos) {
-        std::cerr << "error: --listen " << v << ": want HOST:PORT\n";
-        return 2;
-      }
-      flags.host = v.substr(0, colon);
-      if (flags.host.size() > 2 && flags.host.front() == '[')
-        flags.host = flags.host.substr(1, flags.host.size() - 2);
-      char* end = nullptr;
-      long port = std::strtol(v.c_str() + colon + 1, &end, 10);
-      if (*end != '\0' || port < 0 || port > 65535 || colon + 1 == v.size()) {
-        std::cerr << "error: --listen " << v << ": invalid port\n";
-        return 2;
-      }
-      flags.port = static_cast<int>(port);
-    } else if (takeValue(i, argc, argv, "--cluster-cidr", v)) {
-      flags.clusterCidr = v;
-    } else if (takeValue(i, argc, argv, "--image-catalog", v)) {
-      flags.imageCatalogs.push_back(v);
-    } else if (takeValue(i, argc, argv, "--service-cidr", v)) {
-      flags.serviceCidr = v;
-    } else if (takeValue(i, argc, argv, "--loadbalancer-cidr", v)) {
-      flags.loadBalancerCidr = v;
-    } else if (takeValue(i, argc, argv, "--node-name", v)) {
-      flags.nodeName = v;
-    } else if (takeValue(i, argc, argv, "--rollout-step-interval", v)) {
-      auto d = node::parseGoDuration(v);
-      if (!d) {
-        std::cerr << "error: --rollout-step-interval " << v
-                  << ": want a duration such as 1s or 500ms\n";
-        return 2;
-      }
-      flags.rolloutStepInterval = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
-    } else if (takeValue(i, argc, argv, "--proxy-workers", v)) {
-      char* end = nullptr;
-      long n = std::strtol(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || n < 1 || n > 256) {
-        std::cerr << "error: --proxy-workers " << v << ": want a number of threads, 1 to 256\n";
-        return 2;
-      }
-      flags.proxyWorkers = static_cast<int>(n);
-    } else if (std::string_view(argv[i]) == "-h" || std::string_view(argv[i]) == "--help") {
-      std::cout << kUsage;
-      return 1;
-    } else {
-      std::cerr << "error: unknown flag: " << argv[i] << "\n" << kUsage;
-      return 2;
-    }
+  CLI::App app("Runs a single-machine Kubernetes-compatible cluster.", "sluice server");
+  app.option_defaults()->always_capture_default();
+  app.add_option("--data-dir", flags.dataDir,
+                 "where state, the admin token and the kubeconfig live\n"
+                 "(default $XDG_DATA_HOME/sluice, else ~/.local/share/sluice)")
+      ->type_name("DIR");
+  app.add_option("--listen", flags.listen, "the API server's address (port 0 picks one)")
+      ->type_name("HOST:PORT");
+  app.add_option("--cluster-cidr", flags.clusterCidr, "loopback range for pod IPs")
+      ->type_name("CIDR");
+  app.add_option("--image-catalog", flags.imageCatalogs,
+                 "an image catalog read after DIR/images.yaml (repeatable)")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
+  app.add_option("--service-cidr", flags.serviceCidr, "loopback range for ClusterIPs")
+      ->type_name("CIDR");
+  app.add_option("--loadbalancer-cidr", flags.loadBalancerCidr,
+                 "loopback range for LoadBalancer IPs")
+      ->type_name("CIDR");
+  app.add_option("--node-name", flags.nodeName, "this node's name")->type_name("NAME");
+  app.add_option("--rollout-step-interval", flags.rolloutStepIntervalText,
+                 "least time between two rollout steps of a Deployment\n"
+                 "(0 steps as fast as Kubernetes' arithmetic allows)")
+      ->type_name("DURATION");
+  app.add_option("--proxy-workers", flags.proxyWorkers,
+                 "load balancer worker threads (default: one per core)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 256));
+  app.add_option("--log-level", flags.logLevel,
+                 "trace, debug, info, warn, error or off (default info)")
+      ->type_name("LEVEL");
+  app.add_option("-v,--v", flags.verbosity,
+                 "log verbosity as kube components count it: 2 is debug, 4 trace")
+      ->type_name("N")
+      ->check(CLI::Range(0, 10));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    std::cout << app.help();
+    return 1;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "error: " << e.what() << "\n"
+              << "Run 'sluice server --help' for usage.\n";
+    return 2;
   }
+
+  auto colon = flags.listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "error: --listen " << flags.listen << ": want HOST:PORT\n";
+    return 2;
+  }
+  flags.host = flags.listen.substr(0, colon);
+  if (flags.host.size() > 2 && flags.host.front() == '[')
+    flags.host = flags.host.substr(1, flags.host.size() - 2);
+  char* end = nullptr;
+  long port = std::strtol(flags.listen.c_str() + colon + 1, &end, 10);
+  if (*end != '\0' || port < 0 || port > 65535 || colon + 1 == flags.listen.size()) {
+    std::cerr << "error: --listen " << flags.listen << ": invalid port\n";
+    return 2;
+  }
+  flags.port = static_cast<int>(port);
+
+  auto d = api::parseGoDuration(flags.rolloutStepIntervalText);
+  if (!d || d->count() < 0) {
+    std::cerr << "error: --rollout-step-interval " << flags.rolloutStepIntervalText
+              << ": want a duration such as 1s or 500ms\n";
+    return 2;
+  }
+  flags.rolloutStepInterval = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+
+  if (!flags.logLevel.empty() && flags.verbosity >= 0) {
+    std::cerr << "error: --log-level and -v: give one of them\n";
+    return 2;
+  }
+  if (!flags.logLevel.empty() && !base::parseLogLevel(flags.logLevel, flags.level)) {
+    std::cerr << "error: --log-level " << flags.logLevel
+              << ": want trace, debug, info, warn, error or off\n";
+    return 2;
+  }
+  if (flags.verbosity >= 0) flags.level = base::levelForVerbosity(flags.verbosity);
   if (flags.dataDir.empty()) flags.dataDir = client::defaultDataDir();
   return 0;
 }
@@ -202,19 +206,26 @@ int runServer(int argc, char** argv) {
     std::cerr << "error: " << store.error().message << "\n";
     return 1;
   }
-  apiserver::Registry registry(**store);
-  controllers::ServiceAllocator::Options allocatorOptions;
+  auto log = base::newStderrLogger("server", flags.level);
+  const base::Clock& clock = base::realClock();
+  auto random = base::newRandom();
+  apiserver::Registry registry(**store, clock, *random);
+  apiserver::ServiceAllocator::Options allocatorOptions;
   allocatorOptions.serviceCidr = flags.serviceCidr;
   allocatorOptions.loadBalancerCidr = flags.loadBalancerCidr;
-  auto allocator = controllers::ServiceAllocator::create(allocatorOptions);
+  auto allocator = apiserver::ServiceAllocator::create(allocatorOptions);
   if (!allocator) {
     std::cerr << "error: " << allocator.error().message << "\n";
     return 1;
   }
   {
     auto services = registry.list(*api::findByKind("v1", "Service"), "", {});
-    if (services)
-      for (const auto& s : services->at("items").as_array()) (*allocator)->observe(s);
+    if (!services) {
+      std::cerr << "error: cannot list Services to recover their addresses: "
+                << services.error().message << "\n";
+      return 1;
+    }
+    for (const auto& s : services->at("items").as_array()) (*allocator)->observe(s);
   }
   registry.addAdmission("Service",
                         [&allocator](boost::json::object& svc, const boost::json::object* old) {
@@ -242,8 +253,9 @@ int runServer(int argc, char** argv) {
       return 1;
     }
   }
-  auto client = client::newInProcessClient(registry);
-  auto clock = [] { return std::chrono::system_clock::now(); };
+  auto client = apiserver::newInProcessClient(registry);
+  // One cache per resource type for every component in this process.
+  client::SharedInformers informers(*client, clock, base::childLogger(log, "informers"));
   node::NodeAgent::Options agentOptions;
   agentOptions.nodeName = flags.nodeName;
   agentOptions.podCidr = flags.clusterCidr;
@@ -256,11 +268,15 @@ int runServer(int argc, char** argv) {
     std::string echo = agentOptions.sluiceBinary.substr(0, slash + 1) + "sluice-http-echo";
     if (::access(echo.c_str(), X_OK) == 0) agentOptions.httpEchoBinary = echo;
   }
-  node::NodeAgent agent(*client, agentOptions, clock);
-  controllers::ReplicaSetController replicaSets(*client, clock);
-  controllers::DeploymentController deployments(*client, clock, flags.rolloutStepInterval);
-  controllers::EndpointsController endpoints(*client, clock);
-  proxy::Proxy loadBalancer(*client, {.workers = flags.proxyWorkers});
+  node::NodeAgent agent(*client, informers, agentOptions, clock, base::childLogger(log, "kubelet"));
+  controllers::ReplicaSetController replicaSets(*client, informers, clock,
+                                                base::childLogger(log, "replicaset-controller"));
+  controllers::DeploymentController deployments(*client, informers, clock,
+                                                base::childLogger(log, "deployment-controller"),
+                                                flags.rolloutStepInterval);
+  controllers::EndpointsController endpoints(*client, informers, clock,
+                                             base::childLogger(log, "endpoint-controller"));
+  proxy::Proxy loadBalancer(*client, informers, {.workers = flags.proxyWorkers});
 
   apiserver::Handler::Options handlerOptions;
   handlerOptions.token = *token;
@@ -300,6 +316,11 @@ int runServer(int argc, char** argv) {
     std::cerr << "error: " << st.error().message << "\n";
     return 1;
   }
+  informers.start();
+  if (!informers.waitForSync(std::chrono::seconds(30))) {
+    std::cerr << "error: the informers did not sync within 30s\n";
+    return 1;
+  }
   if (auto st = agent.start(); !st) {
     std::cerr << "error: " << st.error().message << "\n";
     return 1;
@@ -317,6 +338,8 @@ int runServer(int argc, char** argv) {
   int sig = 0;
   sigwait(&stopSignals, &sig);
   std::cerr << "sluice server: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
+  // Informer threads call into the components: stop them first.
+  informers.stop();
   loadBalancer.stop();
   endpoints.stop();
   deployments.stop();

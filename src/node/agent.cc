@@ -22,6 +22,8 @@
 #include "node/image_catalog.h"
 #include "node/limits.h"
 #include "node/process.h"
+#include "runtime/event_recorder.h"
+#include "runtime/workqueue.h"
 
 namespace sluice::node {
 
@@ -183,19 +185,23 @@ std::string probeKindText(const std::string& which) {
 }  // namespace
 
 struct NodeAgent::Impl {
-  Impl(client::Client& c, Options o, controllers::Clock clk)
+  Impl(client::Client& c, client::SharedInformers& informers, Options o, const base::Clock& clk,
+       base::Logger l)
       : client(c),
         options(std::move(o)),
-        clock(std::move(clk)),
-        pods(c, podType()),
-        events(c, "kubelet", clock) {}
+        clock(clk),
+        log(std::move(l)),
+        pods(informers.informer(podType())),
+        events(c, "kubelet", clock, log),
+        queue(clock) {}
 
   client::Client& client;
   Options options;
-  controllers::Clock clock;
-  client::Informer pods;
-  controllers::EventRecorder events;
-  controllers::WorkQueue queue;
+  const base::Clock& clock;
+  base::Logger log;
+  client::Informer& pods;
+  runtime::EventRecorder events;
+  runtime::WorkQueue queue;
   std::unique_ptr<ProcessReaper> reaper;
   ResourceLimiter limiter;
   api::IpPool podIps;
@@ -270,7 +276,7 @@ struct NodeAgent::Impl {
   }
 
   void requeueAt(const std::string& key, SysClock::time_point at) {
-    auto delay = std::chrono::duration_cast<milliseconds>(at - clock());
+    auto delay = std::chrono::duration_cast<milliseconds>(at - clock.now());
     queue.addAfter(key, std::max(delay, milliseconds(1)));
   }
 
@@ -296,9 +302,9 @@ struct NodeAgent::Impl {
     std::string nodeName = api::getString(*pod, "spec.nodeName");
     if (nodeName.empty()) {
       // Sluice is its own scheduler: every pod lands on this node.
-      auto r = client.patch(podType(), api::namespaceOf(*pod), api::nameOf(*pod),
-                            apiserver::PatchType::Merge,
-                            json::object{{"spec", json::object{{"nodeName", options.nodeName}}}});
+      auto r =
+          client.patch(podType(), api::namespaceOf(*pod), api::nameOf(*pod), api::PatchType::Merge,
+                       json::object{{"spec", json::object{{"nodeName", options.nodeName}}}});
       if (!r && r.error().code != 404) return r.error();
       if (r) {
         events.record(*r, "Normal", "Scheduled",
@@ -327,7 +333,7 @@ struct NodeAgent::Impl {
       }
       initRuntime(rt, *pod);
     }
-    auto now = clock();
+    auto now = clock.now();
     bool deleting = api::find(*pod, "metadata.deletionTimestamp") != nullptr;
     if (deleting) return terminate(rt, *pod, lock);
 
@@ -380,7 +386,7 @@ struct NodeAgent::Impl {
     rt.name = api::nameOf(pod);
     rt.ipNum = allocateIp(api::getString(pod, "status.podIP"));
     rt.ip = rt.ipNum ? api::ipToString(rt.ipNum) : "";
-    rt.startTime = api::getString(pod, "status.startTime", api::formatTimestamp(clock()));
+    rt.startTime = api::getString(pod, "status.startTime", api::formatTimestamp(clock.now()));
     rt.dir = options.dataDir + "/pods/" + rt.ns + "_" + rt.name + "_" + rt.uid;
     std::filesystem::create_directories(rt.dir);
     // A pod that had containers before this agent started (the server restarted): its
@@ -394,7 +400,7 @@ struct NodeAgent::Impl {
         if (api::find(s, "state.running") || api::find(s, "state.terminated")) {
           cr.everStarted = true;
           cr.last = Exit{137, 9, "Unknown", api::getString(s, "state.running.startedAt"),
-                         api::formatTimestamp(clock())};
+                         api::formatTimestamp(clock.now())};
           if (auto* t = api::find(s, "state.terminated")) {
             cr.last =
                 Exit{static_cast<int>(api::getInt(*t, "exitCode")),
@@ -483,7 +489,12 @@ struct NodeAgent::Impl {
       cpu = api::parseQuantityMillis(fieldText(c)).value_or(0);
     cr.cgroupId = "pod" + rt.uid + "-" + cr.name;
     if (mem > 0 || cpu > 0) {
-      limiter.prepare(cr.cgroupId, mem, cpu, sp);
+      if (auto st = limiter.prepare(cr.cgroupId, mem, cpu, sp); !st) {
+        log->warn("pod {} container {}: limits not applied: {}", rt.key, cr.name,
+                  st.error().message);
+        events.record(pod, "Warning", "ResourceLimits",
+                      "limits not applied: " + st.error().message);
+      }
       if (!rt.limitsReported) {
         rt.limitsReported = true;
         events.record(pod, limiter.mode() == ResourceLimiter::Mode::Rlimit ? "Warning" : "Normal",
@@ -534,7 +545,7 @@ struct NodeAgent::Impl {
       e.exitCode = es.exitCode;
       e.signal = es.signal;
       e.startedAt = cr.startedAt;
-      auto now = clock();
+      auto now = clock.now();
       e.finishedAt = api::formatTimestamp(now);
       bool oom = !cr.cgroupId.empty() && limiter.oomKilled(cr.cgroupId);
       e.reason = oom ? "OOMKilled" : es.exitCode == 0 ? "Completed" : "Error";
@@ -578,7 +589,7 @@ struct NodeAgent::Impl {
 
   api::Status terminate(PodRuntime& rt, const json::value& pod,
                         std::unique_lock<std::mutex>& lock) {
-    auto now = clock();
+    auto now = clock.now();
     if (!rt.terminating && !rt.ip.empty()) {
       // The pod leaves every Service's ready endpoints before it is signalled, so load balancers
       // stop sending it new connections first (no preStop sleep needed). Bounded: 2 s.
@@ -622,7 +633,7 @@ struct NodeAgent::Impl {
     }
     std::string ns = rt.ns, name = rt.name, uid = rt.uid;
     lock.unlock();
-    apiserver::DeleteOptions d;
+    api::DeleteOptions d;
     d.gracePeriodSeconds = 0;
     d.preconditionUid = uid;
     auto r = client.remove(podType(), ns, name, d);
@@ -792,7 +803,7 @@ struct NodeAgent::Impl {
   void runProber() {
     while (!stopping) {
       std::vector<ProbeTask> due;
-      auto now = clock();
+      auto now = clock.now();
       {
         std::lock_guard lock(mu);
         for (auto& [key, rt] : runtimes) {
@@ -921,7 +932,7 @@ struct NodeAgent::Impl {
             int64_t grace = 30;
             if (auto pod = pods.get(t.key))
               grace = api::getInt(*pod, "spec.terminationGracePeriodSeconds", 30);
-            cr.killAt = clock() + seconds(grace);
+            cr.killAt = clock.now() + seconds(grace);
             signalGroup(cr.pid, SIGTERM);
             ps.failures = 0;
           }
@@ -942,7 +953,7 @@ struct NodeAgent::Impl {
 
   api::Status registerNode() {
     const auto* nodeType = api::findByKind("v1", "Node");
-    auto now = api::formatTimestamp(clock());
+    auto now = api::formatTimestamp(clock.now());
     json::object status{
         {"conditions",
          json::array{json::object{{"type", "Ready"},
@@ -983,8 +994,18 @@ struct NodeAgent::Impl {
   }
 };
 
-NodeAgent::NodeAgent(client::Client& client, Options options, controllers::Clock clock)
-    : impl_(std::make_unique<Impl>(client, std::move(options), std::move(clock))) {}
+NodeAgent::NodeAgent(client::Client& client, client::SharedInformers& informers, Options options,
+                     const base::Clock& clock, base::Logger log)
+    : impl_(std::make_unique<Impl>(client, informers, std::move(options), clock, std::move(log))) {
+  auto& d = *impl_;
+  d.pods.addHandlers({
+      [&d](const client::ObjectPtr& p) { d.queue.add(client::Informer::keyOf(*p)); },
+      [&d](const client::ObjectPtr&, const client::ObjectPtr& p) {
+        d.queue.add(client::Informer::keyOf(*p));
+      },
+      [&d](const client::ObjectPtr& p) { d.queue.add(client::Informer::keyOf(*p)); },
+  });
+}
 
 NodeAgent::~NodeAgent() {
   stop();
@@ -999,15 +1020,6 @@ api::Status NodeAgent::start() {
   std::filesystem::create_directories(d.options.dataDir + "/pods");
   if (auto st = d.registerNode(); !st) return st;
   d.reaper = std::make_unique<ProcessReaper>();
-  d.pods.addHandlers({
-      [&d](const client::ObjectPtr& p) { d.queue.add(client::Informer::keyOf(*p)); },
-      [&d](const client::ObjectPtr&, const client::ObjectPtr& p) {
-        d.queue.add(client::Informer::keyOf(*p));
-      },
-      [&d](const client::ObjectPtr& p) { d.queue.add(client::Informer::keyOf(*p)); },
-  });
-  d.pods.start();
-  d.pods.waitForSync(std::chrono::seconds(10));
   d.worker = std::thread([&d] { d.runWorker(); });
   d.prober = std::thread([&d] { d.runProber(); });
   return {};
@@ -1016,7 +1028,6 @@ api::Status NodeAgent::start() {
 void NodeAgent::stop(std::chrono::seconds grace) {
   auto& d = *impl_;
   if (d.stopping.exchange(true)) return;
-  d.pods.stop();
   if (d.prober.joinable()) d.prober.join();
   // Stop the worker first so nothing new starts, then stop every container.
   d.queue.shutdown();

@@ -9,8 +9,10 @@
 #include <string>
 
 #include "apiserver/handler.h"
+#include "base/clock.h"
+#include "base/log.h"
 #include "client/client.h"
-#include "controllers/common.h"
+#include "client/shared_informers.h"
 
 namespace sluice::node {
 
@@ -24,7 +26,9 @@ class NodeAgent {
     std::string sluiceBinary;               // what "{sluice}" in the catalog means
     std::string httpEchoBinary;             // what "{http-echo}" means ("": sluice http-echo)
   };
-  NodeAgent(client::Client& client, Options options, controllers::Clock clock);
+  // Registers its handlers on `informers`, which the caller starts before start().
+  NodeAgent(client::Client& client, client::SharedInformers& informers, Options options,
+            const base::Clock& clock, base::Logger log = base::nullLogger());
   ~NodeAgent();
 
   api::Status start();

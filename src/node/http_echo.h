@@ -33,8 +33,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+
 #include <string_view>
 #include <vector>
+#include "api/duration.h"
 
 #include "api/error.h"
 
@@ -65,10 +67,6 @@ struct HttpEchoOptions {
 using GetEnv = std::function<std::optional<std::string>(std::string_view name)>;
 api::Result<HttpEchoOptions> parseHttpEchoFlags(const std::vector<std::string>& args,
                                                 const GetEnv& getenv);
-
-// Go's time.ParseDuration ("300ms", "1.5h", "2h45m", "-1s", "0"); nullopt when malformed or
-// out of range.
-std::optional<std::chrono::nanoseconds> parseGoDuration(std::string_view text);
 
 // The server, for embedding (tests, benchmarks). Not thread-safe except stop().
 class HttpEchoServer {

@@ -97,21 +97,21 @@ std::string unavailableResponse(const std::string& ns, const std::string& name, 
 }  // namespace
 
 struct Proxy::Impl {
-  Impl(client::Client& c, Options o)
+  Impl(client::Client& c, client::SharedInformers& informers, Options o)
       : client(c),
         workerCount(o.workers > 0
                         ? o.workers
                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
-        services(c, *api::findByKind("v1", "Service")),
-        endpoints(c, *api::findByKind("v1", "Endpoints")),
-        pods(c, *api::findByKind("v1", "Pod")),
+        services(informers.informer(*api::findByKind("v1", "Service"))),
+        endpoints(informers.informer(*api::findByKind("v1", "Endpoints"))),
+        pods(informers.informer(*api::findByKind("v1", "Pod"))),
         metrics(workerCount) {}
 
   client::Client& client;
   int workerCount;
-  client::Informer services;
-  client::Informer endpoints;
-  client::Informer pods;
+  client::Informer& services;
+  client::Informer& endpoints;
+  client::Informer& pods;
   Metrics metrics;
   std::vector<std::unique_ptr<Worker>> workers;
 
@@ -294,8 +294,14 @@ struct Proxy::Impl {
   }
 };
 
-Proxy::Proxy(client::Client& client, Options options)
-    : impl_(std::make_unique<Impl>(client, options)) {}
+Proxy::Proxy(client::Client& client, client::SharedInformers& informers, Options options)
+    : impl_(std::make_unique<Impl>(client, informers, options)) {
+  auto& d = *impl_;
+  auto changed = [&d](const client::ObjectPtr&) { d.markDirty(); };
+  auto updated = [&d](const client::ObjectPtr&, const client::ObjectPtr&) { d.markDirty(); };
+  d.services.addHandlers({changed, updated, changed});
+  d.endpoints.addHandlers({changed, updated, changed});
+}
 
 Proxy::~Proxy() {
   stop();
@@ -311,16 +317,6 @@ api::Status Proxy::start() {
     d.workers.push_back(std::make_unique<Worker>(i));
     d.workers.back()->start();
   }
-  auto changed = [&d](const client::ObjectPtr&) { d.markDirty(); };
-  auto updated = [&d](const client::ObjectPtr&, const client::ObjectPtr&) { d.markDirty(); };
-  d.services.addHandlers({changed, updated, changed});
-  d.endpoints.addHandlers({changed, updated, changed});
-  d.pods.start();
-  d.services.start();
-  d.endpoints.start();
-  d.pods.waitForSync(std::chrono::seconds(10));
-  d.services.waitForSync(std::chrono::seconds(10));
-  d.endpoints.waitForSync(std::chrono::seconds(10));
   d.control = std::thread([&d] { d.run(); });
   d.markDirty();
   return {};
@@ -328,9 +324,6 @@ api::Status Proxy::start() {
 
 void Proxy::stop() {
   auto& d = *impl_;
-  d.services.stop();
-  d.endpoints.stop();
-  d.pods.stop();
   {
     std::lock_guard lock(d.mu);
     d.stopping = true;

@@ -21,6 +21,7 @@
 
 #include "api/error.h"
 #include "client/client.h"
+#include "client/shared_informers.h"
 
 namespace sluice::proxy {
 
@@ -29,7 +30,9 @@ class Proxy {
   struct Options {
     int workers = 0;  // 0: one per core
   };
-  Proxy(client::Client& client, Options options);
+  // Registers its handlers on `informers` (Services, Endpoints, Pods), which the caller starts
+  // before start().
+  Proxy(client::Client& client, client::SharedInformers& informers, Options options);
   ~Proxy();
   api::Status start();
   void stop();

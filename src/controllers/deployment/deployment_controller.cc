@@ -145,14 +145,18 @@ const json::value* findCondition(const json::value& d, const std::string& type) 
 
 }  // namespace
 
-DeploymentController::DeploymentController(client::Client& client, Clock clock,
+DeploymentController::DeploymentController(client::Client& client,
+                                           client::SharedInformers& informers,
+                                           const base::Clock& clock, base::Logger log,
                                            std::chrono::milliseconds stepInterval)
     : client_(client),
       clock_(clock),
-      deployments_(client, deployType()),
-      replicaSets_(client, rsType()),
-      pods_(client, podType()),
-      events_(client, "deployment-controller", clock),
+      deployments_(informers.informer(deployType())),
+      replicaSets_(informers.informer(rsType())),
+      pods_(informers.informer(podType())),
+      log_(std::move(log)),
+      queue_(clock),
+      events_(client, "deployment-controller", clock, log_),
       stepInterval_(stepInterval) {
   auto enqueue = [this](const client::ObjectPtr& d) { queue_.add(client::Informer::keyOf(*d)); };
   deployments_.addHandlers(
@@ -194,21 +198,12 @@ DeploymentController::~DeploymentController() {
 }
 
 void DeploymentController::start() {
-  deployments_.start();
-  replicaSets_.start();
-  pods_.start();
-  deployments_.waitForSync(std::chrono::seconds(10));
-  replicaSets_.waitForSync(std::chrono::seconds(10));
-  pods_.waitForSync(std::chrono::seconds(10));
   workers_ = std::make_unique<Workers>(
-      queue_, [this](const std::string& k) { return sync(k); }, 2);
+      queue_, [this](const std::string& k) { return sync(k); }, 2, log_);
 }
 
 void DeploymentController::stop() {
   if (workers_) workers_->stop();
-  deployments_.stop();
-  replicaSets_.stop();
-  pods_.stop();
 }
 
 api::Status DeploymentController::sync(const std::string& key) {
@@ -220,7 +215,7 @@ api::Status DeploymentController::sync(const std::string& key) {
   auto* selJson = api::find(*d, "spec.selector");
   auto selector = api::LabelSelector::fromJson(selJson ? *selJson : json::value());
   if (!selector) return selector.error();
-  auto now = clock_();
+  auto now = clock_.now();
   std::string nowText = api::formatTimestamp(now);
 
   // The ReplicaSets this Deployment controls, adopting matching orphans.
@@ -234,7 +229,7 @@ api::Status DeploymentController::sync(const std::string& key) {
                !api::find(*rs, "metadata.deletionTimestamp")) {
       json::array refs{makeControllerRef(*d)};
       auto adopted =
-          client_.patch(rsType(), ns, api::nameOf(*rs), apiserver::PatchType::Merge,
+          client_.patch(rsType(), ns, api::nameOf(*rs), api::PatchType::Merge,
                         json::object{{"metadata", json::object{{"ownerReferences", refs}}}});
       if (adopted) owned.push_back(std::make_shared<const json::value>(std::move(*adopted)));
     }
@@ -268,7 +263,7 @@ api::Status DeploymentController::sync(const std::string& key) {
           {std::string(dm::kMaxReplicasAnnotation), std::to_string(annotations.max)}};
       json::object patch{{"metadata", json::object{{"annotations", ann}}},
                          {"spec", json::object{{"replicas", c.newReplicas}}}};
-      auto r = client_.patch(rsType(), ns, c.name, apiserver::PatchType::Merge, patch);
+      auto r = client_.patch(rsType(), ns, c.name, api::PatchType::Merge, patch);
       if (!r) return r.error();
       if (c.newReplicas != c.oldReplicas) {
         events_.record(*d, "Normal", "ScalingReplicaSet",
@@ -330,7 +325,7 @@ api::Status DeploymentController::sync(const std::string& key) {
         // differs, as Kubernetes does.
         json::value next = *d;
         api::ensureObject(next, "status")["collisionCount"] = collision + 1;
-        client_.update(deployType(), ns, name, next, "status");
+        if (auto r = client_.update(deployType(), ns, name, next, "status"); !r) return r.error();
       }
       return created.error();
     }
@@ -345,7 +340,7 @@ api::Status DeploymentController::sync(const std::string& key) {
   bool paused = api::getBool(*d, "spec.paused");
   bool scaling = newRs && dm::isScalingEvent(ds, group);
   // Rollout steps of one Deployment are paced `stepInterval_` apart.
-  auto steady = std::chrono::steady_clock::now();
+  auto steady = clock_.steadyNow();
   std::optional<std::chrono::milliseconds> stepWait;
   {
     std::lock_guard lock(stepsMu_);
@@ -399,14 +394,14 @@ api::Status DeploymentController::sync(const std::string& key) {
       json::object ann{{std::string(dm::kRevisionAnnotation), std::to_string(rev)}};
       if (auto cause = annotation(*d, "kubernetes.io/change-cause"); !cause.empty())
         ann["kubernetes.io/change-cause"] = cause;
-      auto r = client_.patch(rsType(), ns, api::nameOf(*newRs), apiserver::PatchType::Merge,
+      auto r = client_.patch(rsType(), ns, api::nameOf(*newRs), api::PatchType::Merge,
                              json::object{{"metadata", json::object{{"annotations", ann}}}});
       if (!r) return r.error();
       group.newRS->revision = rev;
     }
     if (annotation(*d, dm::kRevisionAnnotation) != std::to_string(rev)) {
       auto r = client_.patch(
-          deployType(), ns, name, apiserver::PatchType::Merge,
+          deployType(), ns, name, api::PatchType::Merge,
           json::object{
               {"metadata",
                json::object{{"annotations", json::object{{std::string(dm::kRevisionAnnotation),

@@ -9,7 +9,7 @@
 #include <memory>
 #include <mutex>
 
-#include "client/informer.h"
+#include "client/shared_informers.h"
 #include "controllers/common.h"
 
 namespace sluice::controllers {
@@ -19,25 +19,29 @@ class DeploymentController {
   // `stepInterval`: the least time between two rollout steps of one Deployment (see the README:
   // it lets `set image ... && rollout pause` stop after the first step, as on a real cluster
   // where pods take seconds to start). Zero steps as fast as the arithmetic allows.
-  DeploymentController(client::Client& client, Clock clock,
+  // Registers its handlers on `informers`, which the caller starts before start().
+  DeploymentController(client::Client& client, client::SharedInformers& informers,
+                       const base::Clock& clock, base::Logger log = base::nullLogger(),
                        std::chrono::milliseconds stepInterval = std::chrono::seconds(1));
   ~DeploymentController();
+  // Starts the workers; the informers must have synced.
   void start();
   void stop();
   api::Status sync(const std::string& key);
 
  private:
   client::Client& client_;
-  Clock clock_;
-  client::Informer deployments_;
-  client::Informer replicaSets_;
-  client::Informer pods_;  // a Recreate rollout waits until the old ones are gone
+  const base::Clock& clock_;
+  client::Informer& deployments_;
+  client::Informer& replicaSets_;
+  client::Informer& pods_;  // a Recreate rollout waits until the old ones are gone
+  base::Logger log_;
   WorkQueue queue_;
   EventRecorder events_;
   std::unique_ptr<Workers> workers_;
   std::chrono::milliseconds stepInterval_;
   std::mutex stepsMu_;
-  std::map<std::string, std::chrono::steady_clock::time_point> lastStep_;
+  std::map<std::string, base::SteadyTime> lastStep_;
 };
 
 }  // namespace sluice::controllers

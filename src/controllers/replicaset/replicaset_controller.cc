@@ -53,8 +53,10 @@ struct ReplicaSetController::Expectations {
   struct Entry {
     int adds = 0;
     int dels = 0;
-    std::chrono::steady_clock::time_point at;
+    base::SteadyTime at;
   };
+  explicit Expectations(const base::Clock& clock) : clock(clock) {}
+  const base::Clock& clock;
   std::mutex mu;
   std::map<std::string, Entry> entries;
 
@@ -64,11 +66,11 @@ struct ReplicaSetController::Expectations {
     if (it == entries.end()) return true;
     if (it->second.adds <= 0 && it->second.dels <= 0) return true;
     // Give up waiting after a while, like Kubernetes' 5 minute TTL (shorter: pods are local).
-    return std::chrono::steady_clock::now() - it->second.at > std::chrono::seconds(30);
+    return clock.steadyNow() - it->second.at > std::chrono::seconds(30);
   }
   void expect(const std::string& key, int adds, int dels) {
     std::lock_guard lock(mu);
-    entries[key] = Entry{adds, dels, std::chrono::steady_clock::now()};
+    entries[key] = Entry{adds, dels, clock.steadyNow()};
   }
   void observed(const std::string& key, bool add) {
     std::lock_guard lock(mu);
@@ -82,13 +84,17 @@ struct ReplicaSetController::Expectations {
   }
 };
 
-ReplicaSetController::ReplicaSetController(client::Client& client, Clock clock)
+ReplicaSetController::ReplicaSetController(client::Client& client,
+                                           client::SharedInformers& informers,
+                                           const base::Clock& clock, base::Logger log)
     : client_(client),
       clock_(clock),
-      rsInformer_(client, rsType()),
-      podInformer_(client, podType()),
-      events_(client, "replicaset-controller", clock),
-      expectations_(std::make_unique<Expectations>()) {
+      rsInformer_(informers.informer(rsType())),
+      podInformer_(informers.informer(podType())),
+      log_(std::move(log)),
+      queue_(clock),
+      events_(client, "replicaset-controller", clock, log_),
+      expectations_(std::make_unique<Expectations>(clock)) {
   rsInformer_.addHandlers({
       [this](const client::ObjectPtr& rs) { queue_.add(client::Informer::keyOf(*rs)); },
       [this](const client::ObjectPtr&, const client::ObjectPtr& rs) {
@@ -129,18 +135,12 @@ ReplicaSetController::~ReplicaSetController() {
 }
 
 void ReplicaSetController::start() {
-  rsInformer_.start();
-  podInformer_.start();
-  rsInformer_.waitForSync(std::chrono::seconds(10));
-  podInformer_.waitForSync(std::chrono::seconds(10));
   workers_ = std::make_unique<Workers>(
-      queue_, [this](const std::string& k) { return sync(k); }, 2);
+      queue_, [this](const std::string& k) { return sync(k); }, 2, log_);
 }
 
 void ReplicaSetController::stop() {
   if (workers_) workers_->stop();
-  rsInformer_.stop();
-  podInformer_.stop();
 }
 
 void ReplicaSetController::onPodChange(const client::ObjectPtr& pod) {
@@ -184,8 +184,11 @@ api::Status ReplicaSetController::sync(const std::string& key) {
         json::array kept;
         for (const auto& r : api::find(*pod, "metadata.ownerReferences")->as_array())
           if (api::getString(r, "uid") != uid) kept.push_back(r);
-        client_.patch(podType(), ns, api::nameOf(*pod), apiserver::PatchType::Merge,
-                      json::object{{"metadata", json::object{{"ownerReferences", kept}}}});
+        // Released: it no longer matches. Gone already is as good as released.
+        auto released =
+            client_.patch(podType(), ns, api::nameOf(*pod), api::PatchType::Merge,
+                          json::object{{"metadata", json::object{{"ownerReferences", kept}}}});
+        if (!released && !released.error().isNotFound()) return released.error();
       }
     } else if (!ref && matches && !deleting && isPodActive(*pod)) {
       json::array refs;
@@ -194,9 +197,15 @@ api::Status ReplicaSetController::sync(const std::string& key) {
         refs = existing->as_array();
       refs.push_back(makeControllerRef(*rs));
       auto adopted =
-          client_.patch(podType(), ns, api::nameOf(*pod), apiserver::PatchType::Merge,
+          client_.patch(podType(), ns, api::nameOf(*pod), api::PatchType::Merge,
                         json::object{{"metadata", json::object{{"ownerReferences", refs}}}});
-      if (adopted) owned.push_back(std::make_shared<const json::value>(std::move(*adopted)));
+      if (adopted) {
+        owned.push_back(std::make_shared<const json::value>(std::move(*adopted)));
+      } else if (!adopted.error().isNotFound()) {
+        // Not adopted this pass (a Conflict means the pod changed): the pod's update event
+        // brings the ReplicaSet back, and the sync is retried with back-off.
+        return adopted.error();
+      }
     }
   }
   std::vector<client::ObjectPtr> active;
@@ -254,7 +263,7 @@ api::Status ReplicaSetController::sync(const std::string& key) {
 
   // Status from what the cache shows now.
   int64_t minReady = api::getInt(*rs, "spec.minReadySeconds");
-  auto now = clock_();
+  auto now = clock_.now();
   int64_t ready = 0, available = 0, fullyLabeled = 0;
   std::optional<std::chrono::system_clock::time_point> nextAvailable;
   auto templLabels = api::labelsFrom(api::find(*rs, "spec.template.metadata.labels"));

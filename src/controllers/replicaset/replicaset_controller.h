@@ -4,15 +4,18 @@
 
 #include <memory>
 
-#include "client/informer.h"
+#include "client/shared_informers.h"
 #include "controllers/common.h"
 
 namespace sluice::controllers {
 
 class ReplicaSetController {
  public:
-  ReplicaSetController(client::Client& client, Clock clock);
+  // Registers its handlers on `informers`, which the caller starts before start().
+  ReplicaSetController(client::Client& client, client::SharedInformers& informers,
+                       const base::Clock& clock, base::Logger log = base::nullLogger());
   ~ReplicaSetController();
+  // Starts the workers; the informers must have synced.
   void start();
   void stop();
   // Exposed for tests: one reconcile pass of "namespace/name".
@@ -24,9 +27,10 @@ class ReplicaSetController {
 
   struct Expectations;
   client::Client& client_;
-  Clock clock_;
-  client::Informer rsInformer_;
-  client::Informer podInformer_;
+  const base::Clock& clock_;
+  client::Informer& rsInformer_;
+  client::Informer& podInformer_;
+  base::Logger log_;
   WorkQueue queue_;
   EventRecorder events_;
   std::unique_ptr<Expectations> expectations_;

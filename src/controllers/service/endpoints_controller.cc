@@ -54,12 +54,15 @@ json::object targetRef(const json::value& pod) {
 
 }  // namespace
 
-EndpointsController::EndpointsController(client::Client& client, Clock clock)
+EndpointsController::EndpointsController(client::Client& client, client::SharedInformers& informers,
+                                         const base::Clock& clock, base::Logger log)
     : client_(client),
       clock_(clock),
-      services_(client, serviceType()),
-      pods_(client, podType()),
-      events_(client, "endpoint-controller", clock) {
+      services_(informers.informer(serviceType())),
+      pods_(informers.informer(podType())),
+      log_(std::move(log)),
+      queue_(clock),
+      events_(client, "endpoint-controller", clock, log_) {
   auto svc = [this](const client::ObjectPtr& s) { queue_.add(client::Informer::keyOf(*s)); };
   services_.addHandlers(
       {svc, [svc](const client::ObjectPtr&, const client::ObjectPtr& s) { svc(s); }, svc});
@@ -78,18 +81,12 @@ EndpointsController::~EndpointsController() {
 }
 
 void EndpointsController::start() {
-  services_.start();
-  pods_.start();
-  services_.waitForSync(std::chrono::seconds(10));
-  pods_.waitForSync(std::chrono::seconds(10));
   workers_ = std::make_unique<Workers>(
-      queue_, [this](const std::string& k) { return sync(k); }, 2);
+      queue_, [this](const std::string& k) { return sync(k); }, 2, log_);
 }
 
 void EndpointsController::stop() {
   if (workers_) workers_->stop();
-  services_.stop();
-  pods_.stop();
 }
 
 void EndpointsController::enqueueServicesFor(const client::ObjectPtr& pod) {

@@ -8,15 +8,18 @@
 #include <memory>
 #include <mutex>
 
-#include "client/informer.h"
+#include "client/shared_informers.h"
 #include "controllers/common.h"
 
 namespace sluice::controllers {
 
 class EndpointsController {
  public:
-  EndpointsController(client::Client& client, Clock clock);
+  // Registers its handlers on `informers`, which the caller starts before start().
+  EndpointsController(client::Client& client, client::SharedInformers& informers,
+                      const base::Clock& clock, base::Logger log = base::nullLogger());
   ~EndpointsController();
+  // Starts the workers; the informers must have synced.
   void start();
   void stop();
   api::Status sync(const std::string& key);
@@ -25,9 +28,10 @@ class EndpointsController {
   void enqueueServicesFor(const client::ObjectPtr& pod);
 
   client::Client& client_;
-  Clock clock_;
-  client::Informer services_;
-  client::Informer pods_;
+  const base::Clock& clock_;
+  client::Informer& services_;
+  client::Informer& pods_;
+  base::Logger log_;
   WorkQueue queue_;
   EventRecorder events_;
   std::mutex reasonsMu_;

@@ -69,10 +69,12 @@ std::string conditionReason(const json::value& d, const std::string& type) {
 class DeploymentControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    cluster_.startInformers();
     replicaSetController_.start();
     deploymentController_.start();
   }
   void TearDown() override {
+    cluster_.informers().stop();
     deploymentController_.stop();
     replicaSetController_.stop();
   }
@@ -137,8 +139,10 @@ class DeploymentControllerTest : public ::testing::Test {
   }
 
   fakes::FakeCluster cluster_;
-  ReplicaSetController replicaSetController_{cluster_.client(), std::chrono::system_clock::now};
-  DeploymentController deploymentController_{cluster_.client(), std::chrono::system_clock::now,
+  ReplicaSetController replicaSetController_{cluster_.client(), cluster_.informers(),
+                                             base::realClock()};
+  DeploymentController deploymentController_{cluster_.client(), cluster_.informers(),
+                                             base::realClock(), base::nullLogger(),
                                              std::chrono::milliseconds(0)};
   fakes::FakeKubelet kubelet_{cluster_};
 };
@@ -428,7 +432,7 @@ TEST_F(DeploymentControllerTest, RollbackReusesOldReplicaSetAsNextRevision) {
   json::value templ = *api::find(first, "spec.template");
   api::find(templ, "metadata.labels")->as_object().erase(kHashLabel);
   auto undone = cluster_.registry().patch(
-      deploymentType(), "default", "web", apiserver::PatchType::Json,
+      deploymentType(), "default", "web", api::PatchType::Json,
       json::array{json::object{{"op", "replace"}, {"path", "/spec/template"}, {"value", templ}}});
   ASSERT_TRUE(undone.ok()) << undone.error().message;
 

@@ -16,8 +16,12 @@
 
 #include "api/object.h"
 #include "api/resources.h"
+#include "apiserver/in_process_client.h"
 #include "apiserver/registry.h"
+#include "base/clock.h"
+#include "base/random.h"
 #include "client/client.h"
+#include "client/shared_informers.h"
 #include "controllers/common.h"
 #include "store/store.h"
 
@@ -65,16 +69,27 @@ inline api::Result<json::value> markPodReady(
 
 class FakeCluster {
  public:
-  FakeCluster()
-      : store_(store::newMemoryStore()),
-        registry_(*store_),
-        client_(client::newInProcessClient(registry_)) {
+  explicit FakeCluster(const base::Clock& clock = base::realClock())
+      : clock_(clock),
+        random_(base::newSeededRandom(1)),
+        store_(store::newMemoryStore()),
+        registry_(*store_, clock_, *random_),
+        client_(apiserver::newInProcessClient(registry_)),
+        informers_(*client_, clock_) {
     auto st = registry_.bootstrap();
     EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
   }
+  // Informer threads call into the controllers: stop them before the controllers go.
+  ~FakeCluster() { informers_.stop(); }
 
   apiserver::Registry& registry() { return registry_; }
   client::Client& client() { return *client_; }
+  client::SharedInformers& informers() { return informers_; }
+  // Starts the informers on their threads and waits for their first list.
+  void startInformers() {
+    informers_.start();
+    EXPECT_TRUE(informers_.waitForSync(std::chrono::seconds(10)));
+  }
 
   // The object, or null when it does not exist.
   json::value get(const api::ResourceType& type, const std::string& name,
@@ -105,15 +120,18 @@ class FakeCluster {
   }
   json::value mergePatch(const api::ResourceType& type, const std::string& name,
                          const json::value& patch, const std::string& ns = "default") {
-    auto patched = registry_.patch(type, ns, name, apiserver::PatchType::Merge, patch);
+    auto patched = registry_.patch(type, ns, name, api::PatchType::Merge, patch);
     EXPECT_TRUE(patched.ok()) << (patched.ok() ? "" : patched.error().message);
     return patched ? *patched : json::value();
   }
 
  private:
+  const base::Clock& clock_;
+  std::unique_ptr<base::Random> random_;
   std::unique_ptr<store::Store> store_;
   apiserver::Registry registry_;
   std::unique_ptr<client::Client> client_;
+  client::SharedInformers informers_;
 };
 
 // Marks every active pod of the "default" namespace that `accepts` Running and Ready, as soon as
@@ -158,12 +176,13 @@ class FakeKubelet {
       for (const auto& pod : cluster_.list(podType())) {
         // A Conflict or NotFound is retried or settled on the next pass.
         if (api::find(pod, "metadata.deletionTimestamp")) {
-          apiserver::DeleteOptions now;
+          api::DeleteOptions now;
           now.gracePeriodSeconds = 0;
           if (!holdTerminating)
-            cluster_.registry().remove(podType(), api::namespaceOf(pod), api::nameOf(pod), now);
+            static_cast<void>(cluster_.registry().remove(podType(), api::namespaceOf(pod),
+                                                         api::nameOf(pod), now));
         } else if (isPodActive(pod) && !isPodReady(pod) && (!accepts || accepts(pod))) {
-          markPodReady(cluster_.registry(), pod);
+          static_cast<void>(markPodReady(cluster_.registry(), pod));
         }
       }
       lock.lock();

@@ -55,7 +55,10 @@ std::set<std::string> namesOf(const std::vector<json::value>& objects) {
 
 class ReplicaSetControllerTest : public ::testing::Test {
  protected:
-  void TearDown() override { controller_.stop(); }
+  void TearDown() override {
+    cluster_.informers().stop();
+    controller_.stop();
+  }
 
   json::value rs(const std::string& name) { return cluster_.get(replicaSetType(), name); }
   // Active pods whose controller is the ReplicaSet `name`, by name.
@@ -96,10 +99,11 @@ class ReplicaSetControllerTest : public ::testing::Test {
   }
 
   fakes::FakeCluster cluster_;
-  ReplicaSetController controller_{cluster_.client(), std::chrono::system_clock::now};
+  ReplicaSetController controller_{cluster_.client(), cluster_.informers(), base::realClock()};
 };
 
 TEST_F(ReplicaSetControllerTest, CreatesPodsFromTemplateWithControllerReference) {
+  cluster_.startInformers();
   controller_.start();
   auto created = cluster_.create(replicaSetType(), replicaSet("web", 3));
   ASSERT_TRUE(waitFor([&] { return status("web", "replicas") == 3; }));
@@ -123,6 +127,7 @@ TEST_F(ReplicaSetControllerTest, CreatesPodsFromTemplateWithControllerReference)
 }
 
 TEST_F(ReplicaSetControllerTest, ReplacesDeletedPod) {
+  cluster_.startInformers();
   controller_.start();
   cluster_.create(replicaSetType(), replicaSet("web", 3));
   ASSERT_TRUE(waitFor([&] { return hasPods("web", 3); }));
@@ -136,6 +141,7 @@ TEST_F(ReplicaSetControllerTest, ReplacesDeletedPod) {
 }
 
 TEST_F(ReplicaSetControllerTest, ScaleDownDeletesPodsInKubernetesOrder) {
+  cluster_.startInformers();
   controller_.start();
   cluster_.create(replicaSetType(), replicaSet("web", 4));
   ASSERT_TRUE(waitFor([&] { return hasPods("web", 4); }));
@@ -176,6 +182,7 @@ TEST_F(ReplicaSetControllerTest, AdoptsMatchingOrphans) {
                                {"uid", "0f0f0f0f-0000-4000-8000-000000000000"},
                                {"controller", true}}};
   cluster_.create(podType(), foreign);
+  cluster_.startInformers();
   controller_.start();
 
   auto created = cluster_.create(replicaSetType(), replicaSet("web", 3));
@@ -196,6 +203,7 @@ TEST_F(ReplicaSetControllerTest, AdoptsMatchingOrphans) {
 }
 
 TEST_F(ReplicaSetControllerTest, ReleasesPodWhoseLabelsStopMatching) {
+  cluster_.startInformers();
   controller_.start();
   cluster_.create(replicaSetType(), replicaSet("web", 3));
   ASSERT_TRUE(waitFor([&] { return hasPods("web", 3); }));
@@ -215,6 +223,7 @@ TEST_F(ReplicaSetControllerTest, ReleasesPodWhoseLabelsStopMatching) {
 }
 
 TEST_F(ReplicaSetControllerTest, StatusCountsReadyAndAvailablePodsAfterMinReadySeconds) {
+  cluster_.startInformers();
   controller_.start();
   cluster_.create(replicaSetType(), replicaSet("web", 3, /*minReadySeconds=*/2));
   ASSERT_TRUE(waitFor([&] { return hasPods("web", 3) && status("web", "replicas") == 3; }));
@@ -237,6 +246,7 @@ TEST_F(ReplicaSetControllerTest, StatusCountsReadyAndAvailablePodsAfterMinReadyS
 }
 
 TEST_F(ReplicaSetControllerTest, ObservedGenerationFollowsSpecChanges) {
+  cluster_.startInformers();
   controller_.start();
   cluster_.create(replicaSetType(), replicaSet("web", 2));
   ASSERT_TRUE(waitFor([&] { return status("web", "replicas") == 2; }));

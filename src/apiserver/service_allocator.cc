@@ -1,11 +1,11 @@
-#include "controllers/service/allocator.h"
+#include "apiserver/service_allocator.h"
 
 #include <arpa/inet.h>
 
 #include "api/cidr.h"
 #include "api/object.h"
 
-namespace sluice::controllers {
+namespace sluice::apiserver {
 
 namespace json = boost::json;
 
@@ -187,4 +187,4 @@ api::Status ServiceAllocator::admit(json::object& svc, const json::object* old) 
   return {};
 }
 
-}  // namespace sluice::controllers
+}  // namespace sluice::apiserver

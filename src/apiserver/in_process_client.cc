@@ -2,10 +2,14 @@
 // watch fan-out) without a socket.
 #include <deque>
 
-#include "api/object.h"
-#include "client/client.h"
+#include "apiserver/in_process_client.h"
 
-namespace sluice::client {
+#include "api/object.h"
+
+namespace sluice::apiserver {
+
+using client::EventStream;
+using client::WatchEvent;
 
 namespace {
 
@@ -52,9 +56,9 @@ class InProcessEventStream : public EventStream {
   bool ended_ = false;
 };
 
-class InProcessClient : public Client {
+class InProcessClient : public client::Client {
  public:
-  explicit InProcessClient(apiserver::Registry& r) : r_(r) {}
+  explicit InProcessClient(Registry& r) : r_(r) {}
 
   api::Result<json::value> get(const api::ResourceType& type, const std::string& ns,
                                const std::string& name, const std::string& sub) override {
@@ -88,7 +92,7 @@ class InProcessClient : public Client {
                                                   const ListOptions& options) override {
     auto w = r_.watch(type, ns, options);
     if (!w) {
-      if (w.error().code == 410) {
+      if (w.error().isGone()) {
         // Delivered as an ERROR event, as over HTTP.
         struct Expired : EventStream {
           explicit Expired(api::Error e) : error(std::move(e)) {}
@@ -110,13 +114,13 @@ class InProcessClient : public Client {
   }
 
  private:
-  apiserver::Registry& r_;
+  Registry& r_;
 };
 
 }  // namespace
 
-std::unique_ptr<Client> newInProcessClient(apiserver::Registry& registry) {
+std::unique_ptr<client::Client> newInProcessClient(Registry& registry) {
   return std::make_unique<InProcessClient>(registry);
 }
 
-}  // namespace sluice::client
+}  // namespace sluice::apiserver

@@ -1,4 +1,4 @@
-#include "controllers/workqueue.h"
+#include "runtime/workqueue.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace sluice::controllers {
+namespace sluice::runtime {
 namespace {
 
 using namespace std::chrono_literals;
@@ -195,5 +195,49 @@ TEST(WorkQueueTest, AddWakesBlockedGet) {
   EXPECT_EQ(waiting.get(), "ns/a");
 }
 
+// With a fake clock the queue is driven without threads or real waits: delayed keys become ready
+// exactly when the clock reaches their time.
+TEST(WorkQueueTest, FakeClockReleasesDelayedKeysWhenAdvanced) {
+  base::FakeClock clock;
+  WorkQueue q(clock);
+  q.addAfter("ns/a", 30s);
+  EXPECT_EQ(q.tryGet(), std::nullopt);
+  ASSERT_TRUE(q.nextDelayed().has_value());
+  EXPECT_EQ(*q.nextDelayed() - clock.steadyNow(), 30s);
+  clock.advance(29s);
+  EXPECT_EQ(q.tryGet(), std::nullopt);
+  clock.advance(1s);
+  EXPECT_EQ(q.tryGet(), "ns/a");
+  EXPECT_EQ(q.nextDelayed(), std::nullopt);
+}
+
+// 5 ms, 10 ms, 20 ms, ...: exactly, on a fake clock.
+TEST(WorkQueueTest, FakeClockBackOffIsExact) {
+  base::FakeClock clock;
+  WorkQueue q(clock);
+  for (int failure = 0; failure < 15; ++failure) {
+    q.addRateLimited("ns/a");
+    auto expected = std::chrono::milliseconds(std::min(60000LL, 5LL << failure));
+    EXPECT_EQ(*q.nextDelayed() - clock.steadyNow(), expected) << "failure " << failure;
+    clock.advance(expected - 1ms);
+    EXPECT_EQ(q.tryGet(), std::nullopt);
+    clock.advance(1ms);
+    ASSERT_EQ(q.tryGet(), "ns/a");
+    q.done("ns/a");
+  }
+}
+
+// A worker blocked in get() on a fake clock wakes when the clock is advanced past its key.
+TEST(WorkQueueTest, FakeClockWakesBlockedGet) {
+  base::FakeClock clock;
+  WorkQueue q(clock);
+  q.addAfter("ns/a", 10min);
+  auto waiting = std::async(std::launch::async, [&] { return q.get(); });
+  EXPECT_EQ(waiting.wait_for(20ms), std::future_status::timeout);
+  clock.advance(10min);
+  ASSERT_EQ(waiting.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(waiting.get(), "ns/a");
+}
+
 }  // namespace
-}  // namespace sluice::controllers
+}  // namespace sluice::runtime

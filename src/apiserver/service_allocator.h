@@ -15,7 +15,7 @@
 #include "api/cidr.h"
 #include "api/error.h"
 
-namespace sluice::controllers {
+namespace sluice::apiserver {
 
 class ServiceAllocator {
  public:
@@ -45,4 +45,4 @@ class ServiceAllocator {
   int nextNodePort_ = 0;
 };
 
-}  // namespace sluice::controllers
+}  // namespace sluice::apiserver
