@@ -3,8 +3,9 @@
 JOBS ?= 2
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 
-.PHONY: all deps build test test-asan demo bench format clean
+.PHONY: all deps build test test-asan test-tsan demo bench format clean
 
 all: build
 
@@ -27,6 +28,17 @@ test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ctest -j$(JOBS) --output-on-failure --timeout 900
 
+# ThreadSanitizer over the concurrent parts: store, informers (client), work queue and workers
+# (runtime), controllers, node agent and proxy.
+TSAN_UNITS = store_tests client_tests runtime_tests controllers_tests node_tests proxy_tests
+$(TSAN_BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSLUICE_TSAN=ON
+
+test-tsan: deps $(TSAN_BUILD)/CMakeCache.txt
+	cmake --build $(TSAN_BUILD) -j$(JOBS) --target $(TSAN_UNITS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest -j$(JOBS) --output-on-failure --timeout 900 -L "store|client|runtime|controllers|node|proxy"
+
 demo: build
 	scripts/demo
 
@@ -38,4 +50,4 @@ format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

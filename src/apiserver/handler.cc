@@ -228,7 +228,7 @@ Response Handler::resource(const Request& request, const ResourcePath& rp,
         stream->timeout = std::chrono::seconds(std::max(1LL, std::atoll(t.c_str())));
       auto watch = registry_.watch(type, ns, lo);
       if (!watch) {
-        if (watch.error().code != 410) return errorResponse(watch.error());
+        if (!watch.error().isGone()) return errorResponse(watch.error());
         // Like the API server: a 200 stream carrying one ERROR event, so clients re-list.
         stream->initial =
             json::serialize(json::object{{"type", "ERROR"}, {"object", watch.error().toStatus()}}) +

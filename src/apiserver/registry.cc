@@ -525,7 +525,7 @@ api::Status Registry::deleteDependents(const std::string& ns, const std::string&
       DeleteOptions opts;
       opts.propagationPolicy = policy;
       auto r = remove(type, api::namespaceOf(*o.value), api::nameOf(*o.value), opts);
-      if (!r && r.error().code != 404) return r.error();
+      if (!r && !r.error().isNotFound()) return r.error();
     }
   }
   return {};
@@ -551,7 +551,7 @@ api::Status Registry::orphanDependents(const std::string& ns, const std::string&
           meta["ownerReferences"] = std::move(kept);
         return next;
       });
-      if (!r && r.error().code != 404) return r.error();
+      if (!r && !r.error().isNotFound()) return r.error();
     }
   }
   return {};
@@ -564,7 +564,7 @@ api::Status Registry::deleteNamespaceContents(const std::string& ns) {
     if (!listed) return listed.error();
     for (const auto& o : listed->items) {
       auto r = finishDelete(type, ns, api::nameOf(*o.value), {});
-      if (!r && r.error().code != 404) return r.error();
+      if (!r && !r.error().isNotFound()) return r.error();
     }
   }
   return {};

@@ -56,7 +56,7 @@ int runApply(Context& ctx) {
     json::value result;
     std::string verb;
     if (!current) {
-      if (current.error().code != 404) {
+      if (!current.error().isNotFound()) {
         rc = fail(ctx, current.error(),
                   "error when retrieving current configuration of " + displayName(*t.type, t.name) +
                       " from \"" + t.source + "\": ");

@@ -80,7 +80,7 @@ int runDelete(Context& ctx) {
     std::string ns = t.type->namespaced ? t.ns : "";
     auto removed = c.remove(*t.type, ns, t.name, options);
     if (!removed) {
-      if (removed.error().code == 404 && ignoreNotFound) continue;
+      if (removed.error().isNotFound() && ignoreNotFound) continue;
       rc =
           fail(ctx, removed.error(), fromFiles ? "error when deleting \"" + t.source + "\": " : "");
       continue;
@@ -104,7 +104,7 @@ int runDelete(Context& ctx) {
     for (const auto& t : waitFor) {
       while (true) {
         auto got = c.get(*t.type, t.type->namespaced ? t.ns : "", t.name, "");
-        if (!got && got.error().code == 404) break;
+        if (!got && got.error().isNotFound()) break;
         if (!got) return fail(ctx, got.error());
         if (std::chrono::steady_clock::now() > deadline) {
           return fail(ctx, clientError("timed out waiting for the condition on " +

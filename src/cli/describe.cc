@@ -503,7 +503,7 @@ int runDescribe(Context& ctx) {
       auto got = c.get(*t.type, t.type->namespaced ? t.ns : "", t.name, "");
       if (got) {
         objects.push_back(*got);
-      } else if (got.error().code == 404) {
+      } else if (got.error().isNotFound()) {
         auto list = c.list(*t.type, t.type->namespaced ? t.ns : "", {});
         if (list)
           for (const auto& i : list->at("items").as_array())

@@ -197,7 +197,7 @@ int runGet(Context& ctx) {
         for (const auto& n : g.names) {
           auto obj = fetchJson(c, client::HttpClient::path(*g.type, gns, n), "application/json");
           if (!obj) {
-            if (!(ignoreNotFound && obj.error().code == 404)) rc = fail(ctx, obj.error());
+            if (!(ignoreNotFound && obj.error().isNotFound())) rc = fail(ctx, obj.error());
             continue;
           }
           lastRv = api::getString(*obj, "metadata.resourceVersion");
@@ -242,7 +242,7 @@ int runGet(Context& ctx) {
       for (const auto& n : g.names) {
         auto t = fetchJson(c, client::HttpClient::path(*g.type, gns, n), kTableAccept);
         if (!t) {
-          if (!(ignoreNotFound && t.error().code == 404)) rc = fail(ctx, t.error());
+          if (!(ignoreNotFound && t.error().isNotFound())) rc = fail(ctx, t.error());
           continue;
         }
         if (table.is_null()) {

@@ -62,29 +62,35 @@ struct ServerFlags {
 // Returns 0 to run, 1 after --help (exit 0), 2 on a usage error (message printed).
 int parseFlags(int argc, char** argv, ServerFlags& flags) {
   CLI::App app("Runs a single-machine Kubernetes-compatible cluster.", "sluice server");
-  app.option_defaults()->always_capture_default();
   app.add_option("--data-dir", flags.dataDir,
                  "where state, the admin token and the kubeconfig live\n"
                  "(default $XDG_DATA_HOME/sluice, else ~/.local/share/sluice)")
       ->type_name("DIR");
   app.add_option("--listen", flags.listen, "the API server's address (port 0 picks one)")
-      ->type_name("HOST:PORT");
+      ->type_name("HOST:PORT")
+      ->capture_default_str();
   app.add_option("--cluster-cidr", flags.clusterCidr, "loopback range for pod IPs")
-      ->type_name("CIDR");
+      ->type_name("CIDR")
+      ->capture_default_str();
   app.add_option("--image-catalog", flags.imageCatalogs,
                  "an image catalog read after DIR/images.yaml (repeatable)")
       ->type_name("FILE")
       ->allow_extra_args(false);
   app.add_option("--service-cidr", flags.serviceCidr, "loopback range for ClusterIPs")
-      ->type_name("CIDR");
+      ->type_name("CIDR")
+      ->capture_default_str();
   app.add_option("--loadbalancer-cidr", flags.loadBalancerCidr,
                  "loopback range for LoadBalancer IPs")
-      ->type_name("CIDR");
-  app.add_option("--node-name", flags.nodeName, "this node's name")->type_name("NAME");
+      ->type_name("CIDR")
+      ->capture_default_str();
+  app.add_option("--node-name", flags.nodeName, "this node's name")
+      ->type_name("NAME")
+      ->capture_default_str();
   app.add_option("--rollout-step-interval", flags.rolloutStepIntervalText,
                  "least time between two rollout steps of a Deployment\n"
                  "(0 steps as fast as Kubernetes' arithmetic allows)")
-      ->type_name("DURATION");
+      ->type_name("DURATION")
+      ->capture_default_str();
   app.add_option("--proxy-workers", flags.proxyWorkers,
                  "load balancer worker threads (default: one per core)")
       ->type_name("N")
@@ -332,12 +338,11 @@ int runServer(int argc, char** argv) {
     std::cerr << "error: " << st.error().message << "\n";
     return 1;
   }
-  std::cerr << "sluice server listening on " << server << " (TLS; plain HTTP too)\n"
-            << "kubeconfig: " << kubeconfig << "\n";
+  log->info("listening on {} (TLS; plain HTTP too); kubeconfig {}", server, kubeconfig);
 
   int sig = 0;
   sigwait(&stopSignals, &sig);
-  std::cerr << "sluice server: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
+  log->info("{}: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   // Informer threads call into the components: stop them first.
   informers.stop();
   loadBalancer.stop();

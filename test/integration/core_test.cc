@@ -369,7 +369,7 @@ class KubectlTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(KubectlTest, SeedSequenceWithoutValidateFalse) {
   std::string v = GetParam();
-  if (kubectlBinary(v).empty()) GTEST_SKIP() << "kubectl." << v << " is not installed";
+  SLUICE_REQUIRE_KUBECTL(v);
   auto k = [&](std::vector<std::string> args) { return *server.kubectl(v, args); };
   auto r = k({"apply", "-f", seedFile("nginx-v1.yaml")});
   EXPECT_EQ(r.out, "deployment.apps/nginx-v1 created\n") << r.err;
@@ -426,7 +426,7 @@ TEST_P(KubectlTest, SeedSequenceWithoutValidateFalse) {
 
 TEST_P(KubectlTest, WatchStreamsRows) {
   std::string v = GetParam();
-  if (kubectlBinary(v).empty()) GTEST_SKIP() << "kubectl." << v << " is not installed";
+  SLUICE_REQUIRE_KUBECTL(v);
   ASSERT_EQ(server.sluice({"apply", "-f", seedFile("nginx-v1.yaml")}).exitCode, 0);
   Background watch({kubectlBinary(v), "--kubeconfig", server.kubeconfig(), "--cache-dir",
                     work.path() + "/cache", "get", "deploy", "-w"});

@@ -13,6 +13,7 @@
 #include <atomic>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -234,12 +235,50 @@ std::vector<std::string> seedServerArgs(const PrivateRanges& ranges) {
   return args;
 }
 
+namespace {
+
+bool executable(const std::string& path) {
+  return access(path.c_str(), X_OK) == 0;
+}
+
+std::vector<std::string> pathDirs() {
+  std::vector<std::string> dirs;
+  const char* path = std::getenv("PATH");
+  std::string rest = path ? path : "";
+  size_t start = 0;
+  while (start <= rest.size()) {
+    size_t colon = rest.find(':', start);
+    if (colon == std::string::npos) colon = rest.size();
+    if (colon > start) dirs.push_back(rest.substr(start, colon - start));
+    start = colon + 1;
+  }
+  return dirs;
+}
+
+}  // namespace
+
+// As the README tells users: `kubectl.1.NN` on PATH, else beside the `kubectl` that PATH finds
+// (Debian's kubectl package links /usr/bin/kubectl into the directory holding the versions).
 std::string kubectlBinary(const std::string& version) {
-  for (const char* dir : {"/usr/lib/google-cloud-sdk/bin/", "/usr/bin/", "/usr/local/bin/"}) {
-    std::string p = std::string(dir) + "kubectl." + version;
-    if (access(p.c_str(), X_OK) == 0) return p;
+  std::string name = "kubectl." + version;
+  auto dirs = pathDirs();
+  for (const auto& dir : dirs)
+    if (executable(dir + "/" + name)) return dir + "/" + name;
+  for (const auto& dir : dirs) {
+    std::string kubectl = dir + "/kubectl";
+    if (!executable(kubectl)) continue;
+    char resolved[PATH_MAX];
+    if (!realpath(kubectl.c_str(), resolved)) continue;
+    std::string real = resolved;
+    std::string candidate = real.substr(0, real.rfind('/') + 1) + name;
+    if (executable(candidate)) return candidate;
   }
   return "";
+}
+
+bool inCi() {
+  const char* ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
 }
 
 Server::Server(const std::string& dataDir, std::vector<std::string> extraArgs)

@@ -116,8 +116,21 @@ PrivateRanges privateRanges();
 std::string rangePrefix(const std::string& cidr);
 // Server flags for the seed's workloads: the ranges, and the seed's image catalog.
 std::vector<std::string> seedServerArgs(const PrivateRanges& ranges = privateRanges());
-// Path of kubectl.1.NN, or "" when not installed.
+// Path of kubectl.1.NN (on PATH, or beside the kubectl on PATH), or "" when not installed.
 std::string kubectlBinary(const std::string& version);
+// CI=true: tests that need a real peer fail instead of skipping when it is missing.
+bool inCi();
+
+// In a test body: skips the test when kubectl.1.NN is missing, or fails it under CI=true, so a
+// CI run cannot pass without testing against real kubectl.
+#define SLUICE_REQUIRE_KUBECTL(version)                                                          \
+  do {                                                                                           \
+    if (::sluice::testing::kubectlBinary(version).empty()) {                                     \
+      if (::sluice::testing::inCi())                                                             \
+        FAIL() << "kubectl." << (version) << " is not installed (needed by this test under CI)"; \
+      GTEST_SKIP() << "kubectl." << (version) << " is not installed";                            \
+    }                                                                                            \
+  } while (0)
 
 // `GET /` on a new connection to ip:port (5 s timeout): the body, or "" on any failure.
 std::string httpGet(const std::string& ip, int port);

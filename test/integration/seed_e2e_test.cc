@@ -103,7 +103,7 @@ TEST(SeedEndToEnd, WithSluice) {
 }
 
 TEST(SeedEndToEnd, WithKubectl133) {
-  if (kubectlBinary("1.33").empty()) GTEST_SKIP() << "kubectl.1.33 is not installed";
+  SLUICE_REQUIRE_KUBECTL("1.33");
   Server server("", seedServerArgs());
   seedWalkthrough(server, [&](std::vector<std::string> a) { return *server.kubectl("1.33", a); });
 }

@@ -226,7 +226,7 @@ TEST(WorkloadsTest, RollingUpdateCanaryWithSluice) {
 }
 
 TEST(WorkloadsTest, RollingUpdateCanaryWithKubectl133) {
-  if (kubectlBinary("1.33").empty()) GTEST_SKIP() << "kubectl.1.33 is not installed";
+  SLUICE_REQUIRE_KUBECTL("1.33");
   Server server("", serverArgs());
   rollingCanary(server, [&](std::vector<std::string> a) { return *server.kubectl("1.33", a); });
 }
