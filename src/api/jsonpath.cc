@@ -25,194 +25,13 @@
 #include <utility>
 #include <vector>
 
+#include "api/gofmt.h"
+
 namespace sluice::api {
 
 namespace {
 
 namespace json = boost::json;
-
-// ---------------------------------------------------------------------------------------------
-// UTF-8 decoding and encoding. Go decodes templates and strings rune by rune; an invalid byte
-// counts as one rune (U+FFFD).
-
-struct Rune {
-  int32_t value;  // -1 for an invalid or truncated sequence
-  size_t size;    // bytes consumed (1 for an invalid sequence)
-};
-
-Rune decodeRune(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  if (b0 < 0x80) return {b0, 1};
-  size_t need = 0;
-  int32_t value = 0;
-  int32_t minValue = 0;
-  if (b0 >= 0xc2 && b0 <= 0xdf) {
-    need = 1, value = b0 & 0x1f, minValue = 0x80;
-  } else if (b0 >= 0xe0 && b0 <= 0xef) {
-    need = 2, value = b0 & 0x0f, minValue = 0x800;
-  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-    need = 3, value = b0 & 0x07, minValue = 0x10000;
-  } else {
-    return {-1, 1};
-  }
-  if (i + need >= s.size()) return {-1, 1};  // truncated
-  for (size_t k = 1; k <= need; ++k) {
-    const unsigned char b = byte(i + k);
-    if ((b & 0xc0) != 0x80) return {-1, 1};
-    value = (value << 6) | (b & 0x3f);
-  }
-  if (value < minValue || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) {
-    return {-1, 1};
-  }
-  return {value, need + 1};
-}
-
-void appendRune(std::string& out, uint32_t r) {
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xc0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3f));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xe0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (r & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (r & 0x3f));
-  }
-}
-
-// An approximation of Go's unicode.IsPrint: ASCII graphic characters and space, and non-ASCII
-// runes other than controls, format characters, non-ASCII spaces and private use.
-bool isGoPrintable(int32_t r) {
-  if (r < 0x20 || r == 0x7f) return false;
-  if (r < 0x7f) return true;
-  if (r < 0xa1 || r == 0xad) return false;
-  if (r == 0x1680 || (r >= 0x2000 && r <= 0x200f) || (r >= 0x2028 && r <= 0x202f)) return false;
-  if ((r >= 0x205f && r <= 0x206f) || r == 0x3000 || r == 0xfeff) return false;
-  if ((r >= 0xfff9 && r <= 0xfffb) || (r >= 0xe000 && r <= 0xf8ff) || r >= 0xf0000) return false;
-  return true;
-}
-
-constexpr char kLowerHex[] = "0123456789abcdef";
-
-void appendHex(std::string& out, uint32_t v, int digits) {
-  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) out += kLowerHex[(v >> shift) & 0xf];
-}
-
-// Go's strconv.Quote, as %q and %#v print strings.
-std::string goQuote(std::string_view s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size();) {
-    const Rune r = decodeRune(s, i);
-    if (r.value < 0) {
-      out += "\\x";
-      appendHex(out, static_cast<unsigned char>(s[i]), 2);
-    } else if (r.value == '"' || r.value == '\\') {
-      out += '\\';
-      out += static_cast<char>(r.value);
-    } else if (isGoPrintable(r.value)) {
-      out.append(s.substr(i, r.size));
-    } else if (r.value >= '\a' && r.value <= '\r') {
-      out += '\\';
-      out += "abtnvfr"[r.value - '\a'];  // \a \b \t \n \v \f \r are 7..13
-    } else if (r.value < 0x20 || r.value == 0x7f) {
-      out += "\\x";
-      appendHex(out, static_cast<uint32_t>(r.value), 2);
-    } else if (r.value < 0x10000) {
-      out += "\\u";
-      appendHex(out, static_cast<uint32_t>(r.value), 4);
-    } else {
-      out += "\\U";
-      appendHex(out, static_cast<uint32_t>(r.value), 8);
-    }
-    i += r.size;
-  }
-  out += '"';
-  return out;
-}
-
-// Go's %#U, used in "unrecognized character" errors: "U+007B '{'", or "U+0009" when not printable.
-std::string goRuneDescription(int32_t r) {
-  if (r < 0) r = 0xfffd;
-  std::string out = "U+";
-  const int digits = r > 0xfffff ? 6 : r > 0xffff ? 5 : 4;
-  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4)
-    out += "0123456789ABCDEF"[(r >> shift) & 0xf];
-  if (isGoPrintable(r)) {
-    out += " '";
-    appendRune(out, static_cast<uint32_t>(r));
-    out += "'";
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Go number formatting.
-
-enum class FloatStyle {
-  kPrint,  // fmt's %v: %g with the shortest digits, exponent form when the decimal exponent
-           // is < -4 or >= 6 (so 1e6 prints "1e+06")
-  kJson,   // encoding/json: positional unless |v| < 1e-6 or |v| >= 1e21; "1e-7", "1e+21"
-};
-
-// Formats a float64 as Go does. The shortest round-trip digits come from std::to_chars (the same
-// digits Go's strconv picks); only their layout differs between the styles. Worked numbers:
-//   1500000.0 → %v "1.5e+06", json "1500000";   0.00001 → %v "1e-05", json "0.00001";
-//   1e-7 → %v "1e-07", json "1e-7";             123456.7 → "123456.7" in both.
-std::string formatGoFloat(double d, FloatStyle style) {
-  if (d == 0) return std::signbit(d) ? "-0" : "0";
-  std::array<char, 64> buf{};
-  auto [end, ec] =
-      std::to_chars(buf.data(), buf.data() + buf.size(), d, std::chars_format::scientific);
-  std::string_view sci(buf.data(), ec == std::errc() ? static_cast<size_t>(end - buf.data()) : 0);
-  // sci is "[-]D[.DDD]e±XX": split into sign, digits and the exponent of the first digit.
-  const bool negative = !sci.empty() && sci[0] == '-';
-  if (negative) sci.remove_prefix(1);
-  const size_t e = sci.find('e');
-  std::string digits;
-  for (char c : sci.substr(0, e)) {
-    if (c != '.') digits += c;
-  }
-  int exponent = 0;
-  std::string_view expText = sci.substr(e + 1);
-  if (!expText.empty() && expText[0] == '+') expText.remove_prefix(1);
-  std::from_chars(expText.data(), expText.data() + expText.size(), exponent);
-
-  bool useExponent;
-  if (style == FloatStyle::kPrint) {
-    useExponent = exponent < -4 || exponent >= 6;
-  } else {
-    const double magnitude = std::fabs(d);
-    useExponent = magnitude < 1e-6 || magnitude >= 1e21;
-  }
-  std::string out = negative ? "-" : "";
-  if (useExponent) {
-    out += digits[0];
-    if (digits.size() > 1) out += "." + digits.substr(1);
-    out += exponent < 0 ? "e-" : "e+";
-    const int magnitude = std::abs(exponent);
-    // %v pads the exponent to two digits; encoding/json trims "e-07" to "e-7".
-    if (magnitude < 10 && !(style == FloatStyle::kJson && exponent < 0)) out += '0';
-    out += std::to_string(magnitude);
-    return out;
-  }
-  if (exponent < 0) {
-    out += "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
-    return out;
-  }
-  const size_t integerDigits = static_cast<size_t>(exponent) + 1;
-  if (digits.size() <= integerDigits) {
-    out += digits + std::string(integerDigits - digits.size(), '0');
-  } else {
-    out += digits.substr(0, integerDigits) + "." + digits.substr(integerDigits);
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Go renderings of JSON values.
@@ -221,40 +40,6 @@ std::string formatGoFloat(double d, FloatStyle style) {
 // integers above INT64_MAX as uint64, which therefore behave as floats here.
 double goFloatValue(const json::value& v) {
   return v.is_double() ? v.get_double() : static_cast<double>(v.get_uint64());
-}
-
-// encoding/json string escaping, including its HTML-safe escapes of <, > and &.
-void appendGoJsonString(std::string& out, std::string_view s) {
-  out += '"';
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c >= '\b' && c <= '\r' && c != '\v') {
-      out += '\\';
-      out += "btnvfr"[c - '\b'];  // \b \t \n \f \r are 8, 9, 10, 12, 13
-    } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-      out += "\\u00";
-      appendHex(out, c, 2);
-    } else if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else {
-      const Rune r = decodeRune(s, i);
-      if (r.value < 0) {
-        out += "\\ufffd";
-      } else if (r.value == 0x2028 || r.value == 0x2029) {
-        out += "\\u";
-        appendHex(out, static_cast<uint32_t>(r.value), 4);
-      } else {
-        out.append(s.substr(i, r.size));
-      }
-      i += r.size;
-      continue;
-    }
-    ++i;
-  }
-  out += '"';
 }
 
 // The three ways kubectl's Go code renders a decoded JSON value.
@@ -282,9 +67,9 @@ void appendGo(std::string& out, const json::value& v, GoFormat format, bool nest
   const Syntax& syntax = kSyntax[static_cast<int>(format)];
   auto appendString = [&](std::string_view str) {
     if (format == GoFormat::kJson) {
-      appendGoJsonString(out, str);
+      gofmt::appendJsonString(out, str);
     } else if (format == GoFormat::kSharpV) {
-      out += goQuote(str);
+      out += gofmt::quote(str);
     } else {
       out += str;
     }
@@ -301,8 +86,9 @@ void appendGo(std::string& out, const json::value& v, GoFormat format, bool nest
       break;
     case json::kind::uint64:
     case json::kind::double_:
-      out += formatGoFloat(goFloatValue(v),
-                           format == GoFormat::kJson ? FloatStyle::kJson : FloatStyle::kPrint);
+      out += gofmt::formatFloat(goFloatValue(v), format == GoFormat::kJson
+                                                     ? gofmt::FloatStyle::kJson
+                                                     : gofmt::FloatStyle::kShortest);
       break;
     case json::kind::string:
       appendString(v.get_string());
@@ -397,13 +183,14 @@ bool isAlphaNumericAt(std::string_view s, size_t i) {
   if (static_cast<unsigned char>(c) < 0x80) {
     return c == '_' || isAsciiDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
   }
-  const int32_t r = decodeRune(s, i).value;
-  if (r < 0) return false;
+  const gofmt::Rune rune = gofmt::decodeRune(s, i);
+  if (rune.invalid()) return false;
+  const int32_t r = rune.value;
   if (r <= 0xbf) return r == 0xaa || r == 0xb5 || r == 0xba;
   if (r == 0xd7 || r == 0xf7) return false;
   if ((r >= 0x2000 && r <= 0x2bff) || (r >= 0x3000 && r <= 0x303f)) return false;
   if ((r >= 0xfe30 && r <= 0xfe4f) || (r >= 0x1f000 && r <= 0x1faff)) return false;
-  return isGoPrintable(r);
+  return gofmt::isPrint(r);
 }
 
 // Go's strconv.Atoi: optional sign and decimal digits within int64.
@@ -463,9 +250,9 @@ std::optional<std::string> unquote(std::string_view quoted) {
     const char c = s[i];
     if (c == quote) return std::nullopt;
     if (static_cast<unsigned char>(c) >= 0x80) {
-      const Rune r = decodeRune(s, i);
-      if (r.value < 0) {
-        appendRune(out, 0xfffd);
+      const gofmt::Rune r = gofmt::decodeRune(s, i);
+      if (r.invalid()) {
+        gofmt::appendRune(out, gofmt::kRuneError);
       } else {
         out.append(s.substr(i, r.size));
       }
@@ -509,7 +296,7 @@ std::optional<std::string> unquote(std::string_view quoted) {
           out += static_cast<char>(v);  // a raw byte, not a rune
         } else {
           if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) return std::nullopt;
-          appendRune(out, v);
+          gofmt::appendRune(out, v);
         }
         break;
       }
@@ -632,7 +419,7 @@ class TemplateParser {
         ok = parseIdentifier(list);
       } else {
         return fail("unrecognized character in action: " +
-                    goRuneDescription(decodeRune(in_, pos_).value));
+                    gofmt::runeDescription(gofmt::decodeRune(in_, pos_).value));
       }
       if (!ok) return false;
     }
@@ -1251,7 +1038,7 @@ Result<std::string> evaluateJsonPath(std::string_view templ, const boost::json::
   auto results = evaluator.run(data);
   if (!results) {
     // kubectl's wording, including the dump of the object it was given.
-    std::string message = "error executing jsonpath " + goQuote(templ) +
+    std::string message = "error executing jsonpath " + gofmt::quote(templ) +
                           ": Error executing template: " + results.error().message +
                           ". Printing more information for debugging the template:\n"
                           "\ttemplate was:\n\t\t" +

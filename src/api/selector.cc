@@ -6,6 +6,8 @@
 #include <utility>
 #include <variant>
 
+#include "api/gofmt.h"
+
 namespace sluice::api {
 
 namespace json = boost::json;
@@ -123,44 +125,10 @@ std::vector<std::string> labelValueErrors(std::string_view value) {
   return errs;
 }
 
-// Go's %q for the strings that appear in messages.
-std::string quote(std::string_view s) {
-  static const char* const hex = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\x";
-          out += hex[c >> 4];
-          out += hex[c & 0xf];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 // field.Invalid(path, value, detail).Error()
 std::string invalidValue(const std::string& path, std::string_view value,
                          const std::string& detail) {
-  return path + ": Invalid value: " + quote(value) + ": " + detail;
+  return path + ": Invalid value: " + gofmt::quote(value) + ": " + detail;
 }
 
 // utilerrors.NewAggregate(errs).Error()
@@ -683,7 +651,7 @@ Result<LabelSelector> LabelSelector::fromJson(const json::value& selector) {
                                    "'Exists' or 'DoesNotExist'");
         }
       } else {
-        return Error::badRequest(path + ".operator: Unsupported value: " + quote(op) +
+        return Error::badRequest(path + ".operator: Unsupported value: " + gofmt::quote(op) +
                                  ": supported values: \"DoesNotExist\", \"Exists\", \"In\", "
                                  "\"NotIn\"");
       }

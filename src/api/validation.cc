@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <initializer_list>
 #include <iterator>
@@ -15,6 +14,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "api/gofmt.h"
 
 namespace sluice::api {
 
@@ -47,71 +48,17 @@ std::optional<int64_t> asInteger(const json::value& v) {
 // Values rendered as Go prints them in field errors: strings with %q, numbers with %v, and
 // structs, maps and slices with %#v (e.g. `map[string]string{"app":"nginx"}`).
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
-size_t utf8SequenceLength(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char lead = byte(i);
-  size_t len = lead >= 0xF0 && lead <= 0xF4 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0;
-  if (len == 0 || lead >= 0xF5 || i + len > s.size()) return 0;
-  for (size_t k = i + 1; k < i + len; ++k)
-    if ((byte(k) & 0xC0) != 0x80) return 0;
-  return len;
-}
-
-// strconv.Quote: the named escapes, \xNN for other control bytes and invalid UTF-8.
-std::string goQuote(std::string_view s) {
-  static constexpr std::pair<char, std::string_view> kEscapes[] = {
-      {'"', "\\\""}, {'\\', "\\\\"}, {'\a', "\\a"}, {'\b', "\\b"}, {'\f', "\\f"},
-      {'\n', "\\n"}, {'\r', "\\r"},  {'\t', "\\t"}, {'\v', "\\v"}};
-  static constexpr char kHex[] = "0123456789abcdef";
-  auto hexByte = [](unsigned char c) { return std::string{'\\', 'x', kHex[c >> 4], kHex[c & 15]}; };
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      size_t len = utf8SequenceLength(s, i);
-      if (len)
-        out += s.substr(i, len);
-      else
-        out += hexByte(c);
-      i += len ? len : 1;
-      continue;
-    }
-    const auto* escape = std::find_if(std::begin(kEscapes), std::end(kEscapes),
-                                      [&](const auto& e) { return e.first == s[i]; });
-    if (escape != std::end(kEscapes))
-      out += escape->second;
-    else if (c < 0x20 || c == 0x7F)
-      out += hexByte(c);
-    else
-      out += s[i];
-    ++i;
-  }
-  out += '"';
-  return out;
-}
-
-// %v of a float64: the shortest representation that reads back as the same number.
-std::string goFloat(double d) {
-  char buf[40];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, d);
-    if (std::strtod(buf, nullptr) == d) break;
-  }
-  return buf;
-}
-
 // A JSON value the way the bad value of a field error prints it.
 std::string goValue(const json::value& v) {
   switch (v.kind()) {
     case json::kind::string:
-      return goQuote(v.get_string());
+      return gofmt::quote(v.get_string());
     case json::kind::int64:
       return std::to_string(v.get_int64());
     case json::kind::uint64:
       return std::to_string(v.get_uint64());
     case json::kind::double_:
-      return goFloat(v.get_double());
+      return gofmt::formatFloat(v.get_double(), gofmt::FloatStyle::kShortest);
     case json::kind::bool_:
       return v.get_bool() ? "true" : "false";
     case json::kind::null:
@@ -130,7 +77,7 @@ std::string goStringMap(const json::object* map) {
   std::string out = "map[string]string{";
   for (size_t i = 0; i < entries.size(); ++i) {
     if (i) out += ", ";
-    out += goQuote(entries[i].first) + ":" + goValue(*entries[i].second);
+    out += gofmt::quote(entries[i].first) + ":" + goValue(*entries[i].second);
   }
   return out + "}";
 }
@@ -149,7 +96,7 @@ std::string goStringSlice(const json::value* slice) {
 
 std::string goStringMember(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
-  return goQuote(v && v->is_string() ? std::string_view(v->get_string()) : std::string_view());
+  return gofmt::quote(v && v->is_string() ? std::string_view(v->get_string()) : std::string_view());
 }
 
 // *metav1.LabelSelector, which field errors dereference before printing with %#v.
@@ -179,7 +126,7 @@ std::string goLabelSelector(const json::object& selector) {
 // intstr.IntOrString; nullptr is its zero value (the integer 0).
 std::string goIntOrString(const json::value* v) {
   if (v && v->is_string())
-    return "intstr.IntOrString{Type:1, IntVal:0, StrVal:" + goQuote(v->get_string()) + "}";
+    return "intstr.IntOrString{Type:1, IntVal:0, StrVal:" + gofmt::quote(v->get_string()) + "}";
   int64_t n = v ? asInteger(*v).value_or(0) : 0;
   return "intstr.IntOrString{Type:0, IntVal:" + std::to_string(n) + ", StrVal:\"\"}";
 }
@@ -187,7 +134,7 @@ std::string goIntOrString(const json::value* v) {
 // The key Kubernetes uses to find duplicate Service ports: a ServicePort with only protocol and
 // port set.
 std::string goServicePortKey(std::string_view protocol, int64_t port) {
-  return "core.ServicePort{Name:\"\", Protocol:" + goQuote(protocol) +
+  return "core.ServicePort{Name:\"\", Protocol:" + gofmt::quote(protocol) +
          ", AppProtocol:(*string)(nil), Port:" + std::to_string(port) +
          ", TargetPort:" + goIntOrString(nullptr) + ", NodePort:0}";
 }
@@ -221,7 +168,7 @@ class Causes {
     for (std::string_view s : supported) {
       if (!first) message += ", ";
       first = false;
-      message += goQuote(s);
+      message += gofmt::quote(s);
     }
     add("FieldValueNotSupported", std::move(message), field);
   }
@@ -575,7 +522,7 @@ void validateNonnegative(const Reader& r, std::string_view key) {
 void validateDns1123Label(const Reader& r, std::string_view key) {
   auto value = r.text(key);
   for (const auto& msg : isDns1123Label(value))
-    r.causes().invalid(r.path(key), goQuote(value), msg);
+    r.causes().invalid(r.path(key), gofmt::quote(value), msg);
 }
 
 // A string enum: Required when empty, NotSupported when not one of `supported`.
@@ -586,7 +533,7 @@ void validateEnum(const Reader& r, std::string_view key,
   if (value->empty()) {
     r.causes().required(r.path(key));
   } else if (std::find(supported.begin(), supported.end(), *value) == supported.end()) {
-    r.causes().notSupported(r.path(key), goQuote(*value), supported);
+    r.causes().notSupported(r.path(key), gofmt::quote(*value), supported);
   }
 }
 
@@ -594,13 +541,14 @@ void validateEnum(const Reader& r, std::string_view key,
 void validateLabelMap(const json::object* labels, const std::string& path, Causes& out) {
   if (!labels) return;
   for (const auto& kv : *labels) {
-    for (const auto& msg : isQualifiedName(kv.key())) out.invalid(path, goQuote(kv.key()), msg);
+    for (const auto& msg : isQualifiedName(kv.key()))
+      out.invalid(path, gofmt::quote(kv.key()), msg);
     if (!kv.value().is_string()) {
       out.typeMismatch(path, kv.value(), "string");
       continue;
     }
     std::string_view value = kv.value().get_string();
-    for (const auto& msg : isValidLabelValue(value)) out.invalid(path, goQuote(value), msg);
+    for (const auto& msg : isValidLabelValue(value)) out.invalid(path, gofmt::quote(value), msg);
   }
 }
 
@@ -612,7 +560,7 @@ void validateAnnotationMap(const json::object* annotations, const std::string& p
     std::string lower(kv.key());
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
-    for (const auto& msg : isQualifiedName(lower)) out.invalid(path, goQuote(kv.key()), msg);
+    for (const auto& msg : isQualifiedName(lower)) out.invalid(path, gofmt::quote(kv.key()), msg);
     if (!kv.value().is_string()) {
       out.typeMismatch(path, kv.value(), "string");
       continue;
@@ -631,18 +579,18 @@ void validateObjectMeta(const Reader& root, bool namespaced, NameValidator valid
   auto generateName = meta.text("generateName");
   if (!generateName.empty())
     for (const auto& msg : validName(generateName, true))
-      out.invalid(meta.path("generateName"), goQuote(generateName), msg);
+      out.invalid(meta.path("generateName"), gofmt::quote(generateName), msg);
   if (auto name = meta.string("name"); name && name->empty()) {
     if (generateName.empty()) out.required(meta.path("name"), "name or generateName is required");
   } else if (name) {
     for (const auto& msg : validName(*name, false))
-      out.invalid(meta.path("name"), goQuote(*name), msg);
+      out.invalid(meta.path("name"), gofmt::quote(*name), msg);
   }
   if (namespaced) {
     auto ns = meta.text("namespace");
     if (!ns.empty())
       for (const auto& msg : isDns1123Label(ns))
-        out.invalid(meta.path("namespace"), goQuote(ns), msg);
+        out.invalid(meta.path("namespace"), gofmt::quote(ns), msg);
   }
   validateNonnegative(meta, "generation");
   validateLabelMap(meta.objectAt("labels"), meta.path("labels"), out);
@@ -659,7 +607,7 @@ void validateObjectMetaUpdate(const Reader& root, const json::object& old) {
     auto now = meta.text(key);
     auto before = oldMeta.text(key);
     if (!now.empty() && !before.empty() && now != before)
-      root.causes().invalid(meta.path(key), goQuote(now), kFieldImmutableErrorMsg);
+      root.causes().invalid(meta.path(key), gofmt::quote(now), kFieldImmutableErrorMsg);
   }
 }
 
@@ -694,11 +642,11 @@ bool validateLabelSelector(const Reader& selector) {
         out.forbidden(expr.path("values"),
                       "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
     } else if (op) {
-      out.invalid(expr.path("operator"), goQuote(*op), "not a valid selector operator");
+      out.invalid(expr.path("operator"), gofmt::quote(*op), "not a valid selector operator");
     }
     if (auto key = expr.string("key"))
       for (const auto& msg : isQualifiedName(*key))
-        out.invalid(expr.path("key"), goQuote(*key), msg);
+        out.invalid(expr.path("key"), gofmt::quote(*key), msg);
     for (size_t i = 0; values && i < values->size(); ++i) {
       std::string path = indexPath(expr.path("values"), i);
       const json::value& v = (*values)[i];
@@ -707,7 +655,7 @@ bool validateLabelSelector(const Reader& selector) {
         continue;
       }
       for (const auto& msg : isValidLabelValue(v.get_string()))
-        out.invalid(path, goQuote(v.get_string()), msg);
+        out.invalid(path, gofmt::quote(v.get_string()), msg);
     }
   }
   return out.size() == before;
@@ -781,7 +729,7 @@ void validatePortNumOrName(const Reader& r, std::string_view key) {
     if (auto msg = portNumberError(*n)) out.invalid(r.path(key), std::to_string(*n), *msg);
   } else if (v->is_string()) {
     for (const auto& msg : isValidPortName(v->get_string()))
-      out.invalid(r.path(key), goQuote(v->get_string()), msg);
+      out.invalid(r.path(key), gofmt::quote(v->get_string()), msg);
   } else {
     out.typeMismatch(r.path(key), *v, "integer or string");
   }
@@ -807,7 +755,7 @@ void validateProbeHandler(const Reader& probe) {
         out.required(action.path("path"));
       validatePortNumOrName(action, "port");
       if (auto scheme = action.string("scheme"); scheme && *scheme != "HTTP" && *scheme != "HTTPS")
-        out.notSupported(action.path("scheme"), goQuote(*scheme), {"HTTP", "HTTPS"});
+        out.notSupported(action.path("scheme"), gofmt::quote(*scheme), {"HTTP", "HTTPS"});
     } else if (kind == "tcpSocket") {
       validatePortNumOrName(action, "port");
     } else if (auto port = action.integer("port")) {
@@ -845,9 +793,9 @@ void validateContainerPorts(const Reader& container) {
     auto name = port.text("name");
     if (!name.empty()) {
       Messages msgs = isValidPortName(name);
-      for (const auto& msg : msgs) out.invalid(port.path("name"), goQuote(name), msg);
+      for (const auto& msg : msgs) out.invalid(port.path("name"), gofmt::quote(name), msg);
       if (msgs.empty() && !names.emplace(name).second)
-        out.duplicate(port.path("name"), goQuote(name));
+        out.duplicate(port.path("name"), gofmt::quote(name));
     }
     if (auto number = port.integer("containerPort")) {
       if (*number == 0)
@@ -872,7 +820,7 @@ void validateEnv(const Reader& container) {
       out.required(var.path("name"));
     } else if (std::any_of(name->begin(), name->end(),
                            [](char c) { return c < ' ' || c > '~' || c == '='; })) {
-      out.invalid(var.path("name"), goQuote(*name),
+      out.invalid(var.path("name"), gofmt::quote(*name),
                   "a valid environment variable name must consist only of printable ASCII "
                   "characters other than '='");
     }
@@ -886,12 +834,12 @@ void validateVolumeMounts(const Reader& container,
   for (const Reader& mount : container.items("volumeMounts")) {
     auto name = mount.string("name");
     if (name && name->empty()) out.required(mount.path("name"));
-    if (name && !volumes.contains(*name)) out.notFound(mount.path("name"), goQuote(*name));
+    if (name && !volumes.contains(*name)) out.notFound(mount.path("name"), gofmt::quote(*name));
     auto mountPath = mount.string("mountPath");
     if (!mountPath) continue;
     if (mountPath->empty()) out.required(mount.path("mountPath"));
     if (!mountPaths.emplace(*mountPath).second)
-      out.invalid(mount.path("mountPath"), goQuote(*mountPath), "must be unique");
+      out.invalid(mount.path("mountPath"), gofmt::quote(*mountPath), "must be unique");
   }
 }
 
@@ -925,7 +873,7 @@ std::set<std::string, std::less<>> validateVolumes(const Reader& spec) {
       out.required(volume.path("name"));
     else
       validateDns1123Label(volume, "name");
-    if (names.contains(*name)) out.duplicate(volume.path("name"), goQuote(*name));
+    if (names.contains(*name)) out.duplicate(volume.path("name"), gofmt::quote(*name));
     if (out.size() == before) names.emplace(*name);
   }
   return names;
@@ -942,7 +890,7 @@ void validatePodSpec(const Reader& spec) {
   for (const Reader& c : spec.items("containers")) {
     validateContainer(c, volumes);
     auto name = c.text("name");
-    if (!names.emplace(name).second) out.duplicate(c.path("name"), goQuote(name));
+    if (!names.emplace(name).second) out.duplicate(c.path("name"), gofmt::quote(name));
     validateProbe(c.child("livenessProbe"), ProbeKind::Liveness);
     validateProbe(c.child("readinessProbe"), ProbeKind::Readiness);
     validateProbe(c.child("startupProbe"), ProbeKind::Startup);
@@ -951,7 +899,7 @@ void validatePodSpec(const Reader& spec) {
   for (const Reader& c : spec.items("initContainers")) {
     validateContainer(c, volumes);
     auto name = c.text("name");
-    if (!names.emplace(name).second) out.duplicate(c.path("name"), goQuote(name));
+    if (!names.emplace(name).second) out.duplicate(c.path("name"), gofmt::quote(name));
   }
 
   validateEnum(spec, "restartPolicy", {"Always", "OnFailure", "Never"});
@@ -959,7 +907,7 @@ void validatePodSpec(const Reader& spec) {
   validateLabelMap(spec.objectAt("nodeSelector"), spec.path("nodeSelector"), out);
   if (auto account = spec.text("serviceAccountName"); !account.empty())
     for (const auto& msg : isDns1123Subdomain(account))
-      out.invalid(spec.path("serviceAccountName"), goQuote(account), msg);
+      out.invalid(spec.path("serviceAccountName"), gofmt::quote(account), msg);
   if (spec.has("activeDeadlineSeconds")) {
     if (auto deadline = spec.integer("activeDeadlineSeconds");
         deadline && (*deadline < 1 || *deadline > std::numeric_limits<int32_t>::max()))
@@ -1016,7 +964,7 @@ void validateSelectorAndTemplate(const Reader& spec) {
   validatePodTemplateSpec(tmpl);
   Reader podSpec = tmpl.child("spec");
   if (auto policy = podSpec.string("restartPolicy"); policy && *policy != "Always")
-    out.notSupported(podSpec.path("restartPolicy"), goQuote(*policy), {"Always"});
+    out.notSupported(podSpec.path("restartPolicy"), gofmt::quote(*policy), {"Always"});
   if (podSpec.has("activeDeadlineSeconds"))
     out.forbidden(podSpec.path("activeDeadlineSeconds"),
                   "activeDeadlineSeconds in ReplicaSet is not Supported");
@@ -1089,7 +1037,7 @@ void validateDeploymentStrategy(const Reader& strategy) {
     else if (Reader update = strategy.child("rollingUpdate"); update.present())
       validateRollingUpdate(update);
   } else {
-    std::string value = "apps.DeploymentStrategy{Type:" + goQuote(*type) + ", RollingUpdate:";
+    std::string value = "apps.DeploymentStrategy{Type:" + gofmt::quote(*type) + ", RollingUpdate:";
     value += strategy.has("rollingUpdate") ? "&apps.RollingUpdateDeployment{...}"
                                            : "(*apps.RollingUpdateDeployment)(nil)";
     out.notSupported(strategy.path(), value + "}", {"Recreate", "RollingUpdate"});
@@ -1143,7 +1091,7 @@ void validateClusterIPUnchanged(const Reader& spec, const json::object* old) {
   auto now = spec.text("clusterIP");
   if (spec.text("type") == "ExternalName" || oldSpec.text("type") == "ExternalName") return;
   if (!before.empty() && now != before)
-    spec.causes().invalid(spec.path("clusterIP"), goQuote(now), kFieldImmutableErrorMsg);
+    spec.causes().invalid(spec.path("clusterIP"), gofmt::quote(now), kFieldImmutableErrorMsg);
 }
 
 // ExternalName needs a DNS name and no cluster IP; other types an IP, "None" (headless) or none.
@@ -1159,9 +1107,9 @@ void validateServiceAddress(const Reader& spec) {
       out.required(spec.path("externalName"));
     else
       for (const auto& msg : isDns1123Subdomain(name))
-        out.invalid(spec.path("externalName"), goQuote(name), msg);
+        out.invalid(spec.path("externalName"), gofmt::quote(name), msg);
   } else if (!clusterIP.empty() && clusterIP != "None" && !isIPAddress(clusterIP)) {
-    out.invalid(spec.path("clusterIP"), goQuote(clusterIP),
+    out.invalid(spec.path("clusterIP"), gofmt::quote(clusterIP),
                 "must be empty, 'None', or a valid IP address");
   }
 }
@@ -1175,7 +1123,7 @@ void validateServicePort(const Reader& port, bool requireName,
     out.required(port.path("name"));
   } else if (name && !name->empty()) {
     validateDns1123Label(port, "name");
-    if (!names.emplace(*name).second) out.duplicate(port.path("name"), goQuote(*name));
+    if (!names.emplace(*name).second) out.duplicate(port.path("name"), gofmt::quote(*name));
   }
   if (auto number = port.integer("port"))
     if (auto msg = portNumberError(*number))
@@ -1217,7 +1165,7 @@ void validateTrafficPolicies(const Reader& spec, std::string_view type) {
   if (external) {
     validateEnum(spec, "externalTrafficPolicy", {"Cluster", "Local"});
   } else if (auto policy = spec.text("externalTrafficPolicy"); !policy.empty()) {
-    out.invalid(spec.path("externalTrafficPolicy"), goQuote(policy),
+    out.invalid(spec.path("externalTrafficPolicy"), gofmt::quote(policy),
                 "may only be set for externally-accessible services");
   }
   auto policy = spec.string("internalTrafficPolicy");
@@ -1225,7 +1173,8 @@ void validateTrafficPolicies(const Reader& spec, std::string_view type) {
   if (policy->empty() && (type == "ClusterIP" || type == "NodePort" || type == "LoadBalancer"))
     out.required(spec.path("internalTrafficPolicy"));
   else if (!policy->empty() && *policy != "Cluster" && *policy != "Local")
-    out.notSupported(spec.path("internalTrafficPolicy"), goQuote(*policy), {"Cluster", "Local"});
+    out.notSupported(spec.path("internalTrafficPolicy"), gofmt::quote(*policy),
+                     {"Cluster", "Local"});
 }
 
 void validateService(const Reader& root, const json::object* old) {

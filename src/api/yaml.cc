@@ -14,6 +14,8 @@
 #include <utility>
 #include <variant>
 
+#include "api/gofmt.h"
+
 namespace sluice::api {
 
 namespace json = boost::json;
@@ -268,72 +270,11 @@ bool needsTypeQuotes(std::string_view s) {
 // =============================================================================================
 // Number formatting as Go's strconv does it.
 
-struct Digits {
-  bool negative = false;
-  std::string digits;  // shortest decimal digits that round-trip
-  int point = 0;       // value = 0.<digits> * 10^point
-};
-
-Digits shortestDigits(double v, bool asFloat32) {
-  char buf[64];
-  auto res = asFloat32 ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v),
-                                       std::chars_format::scientific)
-                       : std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  std::string_view s(buf, res.ptr - buf);  // "-1.2345e+06"
-  Digits d;
-  if (!s.empty() && s[0] == '-') {
-    d.negative = true;
-    s.remove_prefix(1);
-  }
-  size_t e = s.find('e');
-  for (char c : s.substr(0, e)) {
-    if (c != '.') d.digits += c;
-  }
-  int exponent = 0;
-  std::string_view exp = s.substr(e + 1);
-  if (!exp.empty() && exp[0] == '+') exp.remove_prefix(1);
-  std::from_chars(exp.data(), exp.data() + exp.size(), exponent);
-  d.point = exponent + 1;
-  if (d.digits == "0") d.point = 1;
-  return d;
-}
-
-std::string formatExponent(const Digits& d, bool trimExponentZero) {
-  std::string out = d.negative ? "-" : "";
-  out += d.digits[0];
-  if (d.digits.size() > 1) out += "." + d.digits.substr(1);
-  int exp = d.point - 1;
-  out += exp < 0 ? "e-" : "e+";
-  int mag = exp < 0 ? -exp : exp;
-  if (mag < 10 && !(trimExponentZero && exp < 0)) out += '0';
-  return out + std::to_string(mag);
-}
-
-std::string formatFixed(const Digits& d) {
-  std::string out = d.negative ? "-" : "";
-  int n = static_cast<int>(d.digits.size());
-  if (d.point <= 0) return out + "0." + std::string(-d.point, '0') + d.digits;
-  if (d.point >= n) return out + d.digits + std::string(d.point - n, '0');
-  return out + d.digits.substr(0, d.point) + "." + d.digits.substr(d.point);
-}
-
 // strconv.FormatFloat(v, 'g', -1, bits) with go-yaml's names for the non-finite values.
 std::string formatYamlFloat(double v, bool asFloat32 = false) {
   if (std::isnan(v)) return ".nan";
   if (std::isinf(v)) return v > 0 ? ".inf" : "-.inf";
-  if (v == 0) return std::signbit(v) ? "-0" : "0";
-  Digits d = shortestDigits(v, asFloat32);
-  int exp = d.point - 1;
-  return (exp < -4 || exp >= 6) ? formatExponent(d, false) : formatFixed(d);
-}
-
-// encoding/json's float64 output.
-std::string formatJsonFloat(double v) {
-  if (!std::isfinite(v)) return "null";  // encoding/json refuses these; JSON cannot hold them
-  if (v == 0) return std::signbit(v) ? "-0" : "0";
-  Digits d = shortestDigits(v, false);
-  double a = std::fabs(v);
-  return (a < 1e-6 || a >= 1e21) ? formatExponent(d, true) : formatFixed(d);
+  return gofmt::formatFloat(v, gofmt::FloatStyle::kShortest, asFloat32 ? 32 : 64);
 }
 
 // A double that holds an integer reads back from YAML (and from Kubernetes' JSON) as an integer.
@@ -347,60 +288,13 @@ std::optional<std::string> integralText(double v) {
 }
 
 // =============================================================================================
-// UTF-8 decoding and encoding.
+// UTF-8.
 
-// Decodes one code point at s[i]; invalid sequences decode as U+FFFD of width 1.
+// The rune at s[i] (U+FFFD for an invalid byte) and, in `width`, its length in bytes.
 char32_t decodeUtf8(std::string_view s, size_t i, size_t& width) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  unsigned char c = b(0);
-  width = 1;
-  if (c < 0x80) return c;
-  size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-  if (n == 0 || c > 0xF4 || i + n > s.size()) return 0xFFFD;
-  char32_t v = c & (0x7F >> n);
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xC0) != 0x80) return 0xFFFD;
-    v = (v << 6) | (b(k) & 0x3F);
-  }
-  static const char32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (v < minimum[n] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0xFFFD;
-  width = n;
-  return v;
-}
-
-void appendUtf8(std::string& out, char32_t v) {
-  if (v < 0x80) {
-    out += static_cast<char>(v);
-  } else if (v < 0x800) {
-    out += static_cast<char>(0xC0 | (v >> 6));
-    out += static_cast<char>(0x80 | (v & 0x3F));
-  } else if (v < 0x10000) {
-    out += static_cast<char>(0xE0 | (v >> 12));
-    out += static_cast<char>(0x80 | ((v >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (v & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (v >> 18));
-    out += static_cast<char>(0x80 | ((v >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((v >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (v & 0x3F));
-  }
-}
-
-// Invalid UTF-8 becomes U+FFFD, as encoding/json does before kubectl's YAML printer sees it.
-std::string validUtf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    size_t w = 1;
-    char32_t v = decodeUtf8(s, i, w);
-    if (v == 0xFFFD && w == 1 && static_cast<unsigned char>(s[i]) >= 0x80) {
-      appendUtf8(out, 0xFFFD);
-    } else {
-      out.append(s.substr(i, w));
-    }
-    i += w;
-  }
-  return out;
+  const gofmt::Rune r = gofmt::decodeRune(s, i);
+  width = r.size;
+  return static_cast<char32_t>(r.value);
 }
 
 std::vector<char32_t> codePoints(std::string_view s) {
@@ -664,7 +558,7 @@ class YamlWriter {
   void mapping(const json::object& obj, int indent, bool inlineFirst) {
     std::vector<std::string> keys;
     keys.reserve(obj.size());
-    for (const auto& kv : obj) keys.push_back(validUtf8(kv.key()));
+    for (const auto& kv : obj) keys.push_back(gofmt::toValidUtf8(kv.key()));
     std::vector<const json::value*> values;
     std::vector<size_t> order(keys.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -732,7 +626,7 @@ class YamlWriter {
         break;
       }
       case json::kind::string:
-        writeString(validUtf8(v.get_string()), indent, false);
+        writeString(gofmt::toValidUtf8(v.get_string()), indent, false);
         break;
       case json::kind::object:
         out_ += "{}";
@@ -797,50 +691,6 @@ class YamlWriter {
 // =============================================================================================
 // JSON output.
 
-void appendJsonString(std::string& out, std::string_view s) {
-  static const char* const hex = "0123456789abcdef";
-  out += '"';
-  for (size_t i = 0; i < s.size();) {
-    size_t w = 1;
-    char32_t c = decodeUtf8(s, i, w);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        // encoding/json escapes control characters and, for HTML safety, <, > and &.
-        if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029) {
-          out += "\\u";
-          for (int k = 12; k >= 0; k -= 4) out += hex[(c >> k) & 0xF];
-        } else if (c == 0xFFFD && w == 1) {
-          out += "\\ufffd";
-        } else {
-          out.append(s.substr(i, w));
-        }
-    }
-    i += w;
-  }
-  out += '"';
-}
-
 void appendPrettyJson(std::string& out, const json::value& v, int indent) {
   switch (v.kind()) {
     case json::kind::null:
@@ -856,10 +706,10 @@ void appendPrettyJson(std::string& out, const json::value& v, int indent) {
       out += std::to_string(v.get_uint64());
       return;
     case json::kind::double_:
-      out += formatJsonFloat(v.get_double());
+      out += gofmt::formatFloat(v.get_double(), gofmt::FloatStyle::kJson);
       return;
     case json::kind::string:
-      appendJsonString(out, v.get_string());
+      gofmt::appendJsonString(out, v.get_string());
       return;
     case json::kind::array: {
       const auto& arr = v.get_array();
@@ -890,7 +740,7 @@ void appendPrettyJson(std::string& out, const json::value& v, int indent) {
       out += "{\n";
       for (size_t i = 0; i < entries.size(); ++i) {
         out.append(indent + 4, ' ');
-        appendJsonString(out, entries[i]->key());
+        gofmt::appendJsonString(out, entries[i]->key());
         out += ": ";
         appendPrettyJson(out, entries[i]->value(), indent + 4);
         out += i + 1 < entries.size() ? ",\n" : "\n";
