@@ -1,4 +1,5 @@
 #include "api/validation.h"
+#include "api/defaulting.h"
 
 #include <gtest/gtest.h>
 
