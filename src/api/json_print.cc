@@ -1,11 +1,12 @@
 // JSON output as kubectl prints it with -o json (encoding/json's MarshalIndent): 4-space indent,
 // keys sorted, HTML-safe string escapes, Go's float layout.
+#include "api/yaml.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
 
 #include "api/gofmt.h"
-#include "api/yaml.h"
 
 namespace sluice::api {
 

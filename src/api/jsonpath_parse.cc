@@ -1,5 +1,7 @@
 // The parser of kubectl's JSONPath templates (k8s.io/client-go/util/jsonpath's parser, as of
 // kubectl 1.33): template text and `{...}` actions into the nodes of jsonpath_template.h.
+#include "api/jsonpath_template.h"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "api/gofmt.h"
-#include "api/jsonpath_template.h"
 
 namespace sluice::api::jsonpath {
 

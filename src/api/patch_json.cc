@@ -1,11 +1,12 @@
 // JSON patch (RFC 6902, with JSON pointers of RFC 6901) and JSON merge patch (RFC 7386).
+#include "api/patch.h"
+
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "api/patch.h"
 #include "api/strategic_merge.h"
 
 namespace sluice::api {

@@ -8,6 +8,8 @@
 // accidents (`$patch: delete` on a map leaves `{}`, or inserts a literal `{"$patch":"delete"}`
 // where there was no map; directive keys survive inside replaced values) we do the sensible
 // thing instead: the map goes, and no directive key ever reaches a stored object.
+#include "api/patch.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -16,7 +18,6 @@
 #include <utility>
 #include <vector>
 
-#include "api/patch.h"
 #include "api/strategic_merge.h"
 
 namespace sluice::api {

@@ -1,9 +1,9 @@
 // The patch metadata of the built-in kinds: which lists merge by which key, which maps retain
 // keys. Data, not logic; the analogue of the struct tags in k8s.io/api.
+#include "api/strategic_merge.h"
+
 #include <initializer_list>
 #include <utility>
-
-#include "api/strategic_merge.h"
 
 namespace sluice::api::strategic {
 

@@ -1,13 +1,14 @@
 // The patch `kubectl apply` sends (k8s.io/apimachinery/pkg/util/strategicpatch's
 // CreateThreeWayMergePatch): two diffs, one without deletions and one of deletions only,
 // combined with the strategic merge itself.
+#include "api/patch.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "api/patch.h"
 #include "api/strategic_merge.h"
 
 namespace sluice::api {

@@ -1,5 +1,7 @@
 // Pod validation (pkg/apis/core/validation ValidatePodSpec, the parts sluice runs): containers,
 // ports, env, volumes and mounts, probes, and the pod-level fields.
+#include "api/validation_checks.h"
+
 #include <algorithm>
 #include <limits>
 #include <set>
@@ -7,7 +9,6 @@
 #include <string_view>
 
 #include "api/gofmt.h"
-#include "api/validation_checks.h"
 
 namespace sluice::api::validation {
 

@@ -1,5 +1,7 @@
 // Service validation (pkg/apis/core/validation ValidateService, the parts sluice runs): the
 // address (cluster IP, headless, ExternalName), ports, and traffic policies.
+#include "api/validation_checks.h"
+
 #include <set>
 #include <string>
 #include <string_view>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "api/gofmt.h"
-#include "api/validation_checks.h"
 
 namespace sluice::api::validation {
 

@@ -1,5 +1,7 @@
 // Deployment and ReplicaSet validation (pkg/apis/apps/validation): the label selector and the
 // pod template it must select, the rollout strategy, and the immutable selector.
+#include "api/validation_checks.h"
+
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -8,7 +10,6 @@
 
 #include "api/gofmt.h"
 #include "api/selector.h"
-#include "api/validation_checks.h"
 
 namespace sluice::api::validation {
 

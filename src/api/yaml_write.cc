@@ -1,5 +1,7 @@
 // YAML output as kubectl prints it (go-yaml v2's emitter over sigs.k8s.io/yaml's JSON-to-YAML):
 // key order, indentation, and the choice of plain, quoted or literal style for each string.
+#include "api/yaml.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "api/gofmt.h"
-#include "api/yaml.h"
 #include "api/yaml_scalar.h"
 
 namespace sluice::api {
