@@ -1,5 +1,8 @@
 // The three patch types of the Kubernetes API, plus the three-way strategic merge patch that
 // client-side `apply` computes. Pure functions over JSON; no I/O.
+//
+// patch_json.cc holds the two RFC patch types, strategic_merge.cc applies strategic merge
+// patches, three_way_merge.cc computes them; strategic_merge.h is what those share.
 #pragma once
 
 #include <boost/json.hpp>

@@ -6,6 +6,9 @@
 #include <utility>
 #include <variant>
 
+#include "api/gofmt.h"
+#include "api/names.h"
+
 namespace sluice::api {
 
 namespace json = boost::json;
@@ -13,51 +16,8 @@ namespace json = boost::json;
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// Validation of label keys and values, with the wording of k8s.io/apimachinery's
-// util/validation so that error messages read like the API server's.
-
-bool isAsciiAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-// "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-bool matchesQualifiedNamePattern(std::string_view s) {
-  if (s.empty() || !isAsciiAlnum(s.front()) || !isAsciiAlnum(s.back())) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return isAsciiAlnum(c) || c == '-' || c == '_' || c == '.'; });
-}
-
-// "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
-bool matchesDns1123Subdomain(std::string_view s) {
-  auto lowerAlnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  size_t start = 0;
-  while (true) {
-    size_t dot = s.find('.', start);
-    std::string_view label = s.substr(start, dot == std::string_view::npos ? s.npos : dot - start);
-    if (label.empty() || !lowerAlnum(label.front()) || !lowerAlnum(label.back())) return false;
-    for (char c : label) {
-      if (!lowerAlnum(c) && c != '-') return false;
-    }
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
-
-// apimachinery's RegexError: "<msg> (e.g. 'a',  or 'b', regex used for validation is '<re>')".
-std::string regexError(const std::string& msg, const std::string& re,
-                       const std::vector<std::string>& examples) {
-  std::string out = msg + " (e.g. ";
-  for (size_t i = 0; i < examples.size(); ++i) {
-    if (i > 0) out += " or ";
-    out += "'" + examples[i] + "', ";
-  }
-  return out + "regex used for validation is '" + re + "')";
-}
-
-const char* const kQualifiedNameErr =
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-    "alphanumeric character";
-const char* const kQualifiedNameFmt = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+// Errors worded as labels.NewRequirement and the API server word them; the key and value
+// formats themselves are in api/names.h.
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;
@@ -68,99 +28,10 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
-// IsQualifiedName: "[prefix/]name" where prefix is a DNS subdomain.
-std::vector<std::string> qualifiedNameErrors(std::string_view value) {
-  std::vector<std::string> errs;
-  std::string_view name = value;
-  size_t slashes = std::count(value.begin(), value.end(), '/');
-  if (slashes > 1) {
-    errs.push_back(
-        "a qualified name " +
-        regexError(kQualifiedNameErr, kQualifiedNameFmt, {"MyName", "my.name", "123-abc"}) +
-        " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
-    return errs;
-  }
-  if (slashes == 1) {
-    size_t slash = value.find('/');
-    std::string_view prefix = value.substr(0, slash);
-    name = value.substr(slash + 1);
-    if (prefix.empty()) {
-      errs.push_back("prefix part must be non-empty");
-    } else {
-      if (prefix.size() > 253) errs.push_back("prefix part must be no more than 253 characters");
-      if (!matchesDns1123Subdomain(prefix)) {
-        errs.push_back(
-            "prefix part " +
-            regexError("a lowercase RFC 1123 subdomain must consist of lower case "
-                       "alphanumeric characters, '-' or '.', and must start and end "
-                       "with an alphanumeric character",
-                       "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*",
-                       {"example.com"}));
-      }
-    }
-  }
-  if (name.empty()) {
-    errs.push_back("name part must be non-empty");
-  } else if (name.size() > 63) {
-    errs.push_back("name part must be no more than 63 characters");
-  }
-  if (!matchesQualifiedNamePattern(name)) {
-    errs.push_back("name part " + regexError(kQualifiedNameErr, kQualifiedNameFmt,
-                                             {"MyName", "my.name", "123-abc"}));
-  }
-  return errs;
-}
-
-std::vector<std::string> labelValueErrors(std::string_view value) {
-  std::vector<std::string> errs;
-  if (value.size() > 63) errs.push_back("must be no more than 63 characters");
-  if (!value.empty() && !matchesQualifiedNamePattern(value)) {
-    errs.push_back(regexError(
-        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "
-        "or '.', and must start and end with an alphanumeric character",
-        "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?", {"MyValue", "my_value", "12345"}));
-  }
-  return errs;
-}
-
-// Go's %q for the strings that appear in messages.
-std::string quote(std::string_view s) {
-  static const char* const hex = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\x";
-          out += hex[c >> 4];
-          out += hex[c & 0xf];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 // field.Invalid(path, value, detail).Error()
 std::string invalidValue(const std::string& path, std::string_view value,
                          const std::string& detail) {
-  return path + ": Invalid value: " + quote(value) + ": " + detail;
+  return path + ": Invalid value: " + gofmt::quote(value) + ": " + detail;
 }
 
 // utilerrors.NewAggregate(errs).Error()
@@ -179,7 +50,7 @@ void sortUnique(std::vector<std::string>& values) {
 std::vector<std::string> requirementValueErrors(const Requirement& r) {
   std::vector<std::string> errs;
   for (size_t i = 0; i < r.values.size(); ++i) {
-    auto msgs = labelValueErrors(r.values[i]);
+    auto msgs = isValidLabelValue(r.values[i]);
     if (!msgs.empty()) {
       errs.push_back(invalidValue("values[" + std::to_string(i) + "][" + r.key + "]", r.values[i],
                                   join(msgs, "; ")));
@@ -326,7 +197,7 @@ class SelectorParser {
       t = consume(true);
     }
     if (t.tok != Tok::Identifier) return "found '" + t.literal + "', expected: identifier";
-    if (auto errs = qualifiedNameErrors(t.literal); !errs.empty()) {
+    if (auto errs = isQualifiedName(t.literal); !errs.empty()) {
       // The API server parses without a field path, so Go prints it as "<nil>".
       return invalidValue("<nil>", t.literal, join(errs, "; "));
     }
@@ -631,14 +502,14 @@ Result<LabelSelector> LabelSelector::fromJson(const json::value& selector) {
     if (!ml->is_object()) return Error::badRequest("matchLabels: Invalid value: must be an object");
     for (const auto& [k, v] : ml->as_object()) {
       std::string key(k);
-      if (auto errs = qualifiedNameErrors(key); !errs.empty()) {
+      if (auto errs = isQualifiedName(key); !errs.empty()) {
         return Error::badRequest(invalidValue("matchLabels", key, join(errs, "; ")));
       }
       const auto* value = v.if_string();
       if (!value) {
         return Error::badRequest("matchLabels." + key + ": Invalid value: must be a string");
       }
-      if (auto errs = labelValueErrors(*value); !errs.empty()) {
+      if (auto errs = isValidLabelValue(*value); !errs.empty()) {
         return Error::badRequest(invalidValue("matchLabels", *value, join(errs, "; ")));
       }
       s.requirements_.push_back({key, Requirement::Op::Equals, {std::string(*value)}});
@@ -683,16 +554,16 @@ Result<LabelSelector> LabelSelector::fromJson(const json::value& selector) {
                                    "'Exists' or 'DoesNotExist'");
         }
       } else {
-        return Error::badRequest(path + ".operator: Unsupported value: " + quote(op) +
+        return Error::badRequest(path + ".operator: Unsupported value: " + gofmt::quote(op) +
                                  ": supported values: \"DoesNotExist\", \"Exists\", \"In\", "
                                  "\"NotIn\"");
       }
-      if (auto errs = qualifiedNameErrors(r.key); !errs.empty()) {
+      if (auto errs = isQualifiedName(r.key); !errs.empty()) {
         return Error::badRequest(invalidValue(path + ".key", r.key, join(errs, "; ")));
       }
       sortUnique(r.values);
       for (const auto& v : r.values) {
-        if (auto errs = labelValueErrors(v); !errs.empty()) {
+        if (auto errs = isValidLabelValue(v); !errs.empty()) {
           return Error::badRequest(invalidValue(path + ".values", v, join(errs, "; ")));
         }
       }

@@ -1,5 +1,9 @@
-// Defaulting and validation as the Kubernetes API server does them, for the built-in types.
-// Pure; no I/O.
+// Validation as the Kubernetes API server does it for the built-in types, after defaulting
+// (api/defaulting.h). Pure; no I/O.
+//
+// The implementation is split by topic: validation.cc (object metadata and the checks every kind
+// shares), validation_pods.cc, validation_workloads.cc (Deployment, ReplicaSet) and
+// validation_services.cc; name formats are in names.h.
 #pragma once
 
 #include <boost/json.hpp>
@@ -8,21 +12,6 @@
 #include "api/resources.h"
 
 namespace sluice::api {
-
-// Fills in what the API server fills in on create and update, per kind:
-//  Deployment: spec.replicas 1, strategy RollingUpdate 25%/25%, revisionHistoryLimit 10,
-//   progressDeadlineSeconds 600, and the pod template's defaults.
-//  ReplicaSet: spec.replicas 1 and the pod template's defaults.
-//  Pod spec: restartPolicy Always, terminationGracePeriodSeconds 30, dnsPolicy ClusterFirst,
-//   schedulerName default-scheduler, securityContext {}, containers' imagePullPolicy
-//   (Always for :latest or no tag, else IfNotPresent), terminationMessagePath/Policy, ports'
-//   protocol TCP, probes' timeoutSeconds 1, periodSeconds 10, successThreshold 1,
-//   failureThreshold 3, httpGet scheme HTTP.
-//  Service: type ClusterIP, sessionAffinity None, ports' protocol TCP and targetPort = port,
-//   internalTrafficPolicy Cluster, ipFamilies/ipFamilyPolicy; LoadBalancer/NodePort:
-//   externalTrafficPolicy Cluster.
-//  Namespace: spec.finalizers ["kubernetes"], status.phase Active.
-void applyDefaults(boost::json::object& object, const ResourceType& type);
 
 // Validates an object after defaulting. `old` is the stored object on update (nullptr on create):
 // it enables immutability checks (Deployment/ReplicaSet spec.selector, Service clusterIP).

@@ -1,4 +1,7 @@
 // The YAML/JSON codec of manifests and of `-o yaml|json` output. Pure; no I/O.
+//
+// One file per direction: yaml_read.cc (manifests in), yaml_write.cc (YAML out), json_print.cc
+// (JSON out); yaml_scalar.h holds the scalar typing the reader and the writer share.
 #pragma once
 
 #include <boost/json.hpp>

@@ -1,5 +1,6 @@
 #include "apiserver/registry.h"
 
+#include "api/defaulting.h"
 #include "api/object.h"
 #include "api/patch.h"
 #include "api/selector.h"

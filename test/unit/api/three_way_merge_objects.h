@@ -1,0 +1,467 @@
+// The documents of the three-way merge patch tests: manifests as kubectl reads them and the
+// live objects the API server holds for them.
+#pragma once
+
+namespace sluice::api::patchtest {
+
+// Manifests: deploy.yaml, deploy-changed.yaml, deploy-v3.yaml, svc.yaml and svc-changed.yaml of
+// the kubectl transcripts, plus a two-container Deployment and a Pod with lists of every kind.
+// Live objects: those manifests as the API server holds them after creating them (namespace,
+// defaults, server-set metadata, status, items the server adds to lists).
+inline constexpr const char* kDeploy = R"json(
+{
+ "apiVersion":"apps/v1",
+ "kind":"Deployment",
+ "metadata":{"name":"nginx-v1","labels":{"app":"nginx","version":"v1"}},
+ "spec":{
+  "replicas":2,
+  "selector":{"matchLabels":{"app":"nginx","version":"v1"}},
+  "template":{
+   "metadata":{"labels":{"app":"nginx","version":"v1"}},
+   "spec":{
+    "containers":[
+     {
+      "name":"nginx",
+      "image":"x/nginx:v1",
+      "ports":[{"containerPort":80}],
+      "resources":{
+       "requests":{"cpu":"100m","memory":"64Mi"},
+       "limits":{"cpu":"250m","memory":"128Mi"}
+      }
+     }
+    ],
+    "imagePullSecrets":[{"name":"regcred"}]
+   }
+  }
+ }
+})json";
+
+inline constexpr const char* kDeployChanged = R"json(
+{
+ "apiVersion":"apps/v1",
+ "kind":"Deployment",
+ "metadata":{"name":"nginx-v1","labels":{"app":"nginx","version":"v1"}},
+ "spec":{
+  "replicas":3,
+  "selector":{"matchLabels":{"app":"nginx","version":"v1"}},
+  "template":{
+   "metadata":{"labels":{"app":"nginx","version":"v1"}},
+   "spec":{
+    "containers":[
+     {
+      "name":"nginx",
+      "image":"x/nginx:v1.1",
+      "ports":[{"containerPort":80}],
+      "resources":{
+       "requests":{"cpu":"100m","memory":"64Mi"},
+       "limits":{"cpu":"250m","memory":"128Mi"}
+      }
+     }
+    ],
+    "imagePullSecrets":[{"name":"regcred"}]
+   }
+  }
+ }
+})json";
+
+inline constexpr const char* kDeployV3 = R"json(
+{
+ "apiVersion":"apps/v1",
+ "kind":"Deployment",
+ "metadata":{"name":"nginx-v1","labels":{"app":"nginx"}},
+ "spec":{
+  "replicas":2,
+  "strategy":{"type":"Recreate"},
+  "selector":{"matchLabels":{"app":"nginx","version":"v1"}},
+  "template":{
+   "metadata":{"labels":{"app":"nginx","version":"v1"}},
+   "spec":{
+    "containers":[
+     {
+      "name":"nginx",
+      "image":"x/nginx:v1",
+      "env":[{"name":"MODE","value":"blue"}],
+      "ports":[{"containerPort":80},{"containerPort":443}],
+      "resources":{"requests":{"cpu":"100m","memory":"64Mi"}}
+     },
+     {"name":"sidecar","image":"x/sidecar:v1"}
+    ],
+    "imagePullSecrets":[{"name":"regcred2"}]
+   }
+  }
+ }
+})json";
+
+inline constexpr const char* kService = R"json(
+{
+ "apiVersion":"v1",
+ "kind":"Service",
+ "metadata":{
+  "name":"nginx",
+  "annotations":{"service.beta.kubernetes.io/aws-load-balancer-type":"nlb"}
+ },
+ "spec":{
+  "type":"LoadBalancer",
+  "selector":{"app":"nginx","version":"v1"},
+  "ports":[{"name":"http","port":80,"targetPort":80,"protocol":"TCP"}]
+ }
+})json";
+
+inline constexpr const char* kServiceChanged = R"json(
+{
+ "apiVersion":"v1",
+ "kind":"Service",
+ "metadata":{
+  "name":"nginx",
+  "annotations":{"service.beta.kubernetes.io/aws-load-balancer-type":"external"}
+ },
+ "spec":{
+  "type":"LoadBalancer",
+  "selector":{"app":"nginx","version":"v1"},
+  "ports":[{"name":"http","port":8080,"targetPort":80,"protocol":"TCP"}]
+ }
+})json";
+
+inline constexpr const char* kDeployTwoContainers = R"json(
+{
+ "apiVersion":"apps/v1",
+ "kind":"Deployment",
+ "metadata":{"name":"nginx-v1","labels":{"app":"nginx","version":"v1"}},
+ "spec":{
+  "replicas":2,
+  "selector":{"matchLabels":{"app":"nginx","version":"v1"}},
+  "template":{
+   "metadata":{"labels":{"app":"nginx","version":"v1"}},
+   "spec":{
+    "containers":[
+     {
+      "name":"nginx",
+      "image":"x/nginx:v1",
+      "ports":[{"containerPort":80}],
+      "resources":{
+       "requests":{"cpu":"100m","memory":"64Mi"},
+       "limits":{"cpu":"250m","memory":"128Mi"}
+      }
+     },
+     {"name":"sidecar","image":"x/sidecar:v1"}
+    ],
+    "imagePullSecrets":[{"name":"regcred"}]
+   }
+  }
+ }
+})json";
+
+inline constexpr const char* kPod = R"json(
+{
+ "apiVersion":"v1",
+ "kind":"Pod",
+ "metadata":{
+  "name":"web",
+  "labels":{"app":"web","tier":"fe"},
+  "finalizers":["a.example/x","b.example/y"]
+ },
+ "spec":{
+  "containers":[
+   {
+    "name":"web",
+    "image":"web:1",
+    "env":[{"name":"A","value":"1"},{"name":"B","value":"2"}],
+    "volumeMounts":[{"name":"data","mountPath":"/data"},{"name":"cfg","mountPath":"/etc/cfg"}]
+   }
+  ],
+  "volumes":[{"name":"data","emptyDir":{}},{"name":"cfg","configMap":{"name":"web-cfg"}}],
+  "tolerations":[{"key":"k1","operator":"Exists"}]
+ }
+})json";
+
+inline constexpr const char* kPodChanged = R"json(
+{
+ "apiVersion":"v1",
+ "kind":"Pod",
+ "metadata":{
+  "name":"web",
+  "labels":{"app":"web","release":"r2"},
+  "finalizers":["b.example/y","c.example/z"]
+ },
+ "spec":{
+  "containers":[
+   {
+    "name":"web",
+    "image":"web:1",
+    "env":[{"name":"B","value":"3"},{"name":"C","value":"4"}],
+    "volumeMounts":[{"name":"cfg","mountPath":"/etc/cfg","readOnly":true}]
+   }
+  ],
+  "volumes":[
+   {"name":"data","emptyDir":{}},
+   {"name":"cfg","secret":{"secretName":"web-secret"}}
+  ],
+  "tolerations":[{"key":"k2","operator":"Exists","effect":"NoSchedule"}],
+  "initContainers":[{"name":"init","image":"busybox","command":["true"]}]
+ }
+})json";
+
+inline constexpr const char* kDeployLive = R"json(
+{
+ "apiVersion":"apps/v1",
+ "kind":"Deployment",
+ "metadata":{
+  "name":"nginx-v1",
+  "labels":{"app":"nginx","version":"v1"},
+  "namespace":"default",
+  "uid":"0f0c4c5e",
+  "resourceVersion":"1021",
+  "generation":1,
+  "creationTimestamp":"2026-01-01T00:00:00Z"
+ },
+ "spec":{
+  "replicas":2,
+  "selector":{"matchLabels":{"app":"nginx","version":"v1"}},
+  "template":{
+   "metadata":{"labels":{"app":"nginx","version":"v1"},"creationTimestamp":null},
+   "spec":{
+    "containers":[
+     {
+      "name":"nginx",
+      "image":"x/nginx:v1",
+      "ports":[{"containerPort":80,"protocol":"TCP"}],
+      "resources":{
+       "requests":{"cpu":"100m","memory":"64Mi"},
+       "limits":{"cpu":"250m","memory":"128Mi"}
+      },
+      "imagePullPolicy":"IfNotPresent",
+      "terminationMessagePath":"/dev/termination-log",
+      "terminationMessagePolicy":"File"
+     }
+    ],
+    "imagePullSecrets":[{"name":"regcred"}],
+    "dnsPolicy":"ClusterFirst",
+    "restartPolicy":"Always",
+    "schedulerName":"default-scheduler",
+    "securityContext":{},
+    "terminationGracePeriodSeconds":30
+   }
+  },
+  "progressDeadlineSeconds":600,
+  "revisionHistoryLimit":10,
+  "strategy":{
+   "type":"RollingUpdate",
+   "rollingUpdate":{"maxSurge":"25%","maxUnavailable":"25%"}
+  }
+ },
+ "status":{
+  "observedGeneration":1,
+  "replicas":2,
+  "readyReplicas":2,
+  "conditions":[{"type":"Available","status":"True"}]
+ }
+})json";
+
+inline constexpr const char* kDeployV3Live = R"json(
+{
+ "apiVersion":"apps/v1",
+ "kind":"Deployment",
+ "metadata":{
+  "name":"nginx-v1",
+  "labels":{"app":"nginx"},
+  "namespace":"default",
+  "uid":"0f0c4c5e",
+  "resourceVersion":"1021",
+  "generation":1,
+  "creationTimestamp":"2026-01-01T00:00:00Z"
+ },
+ "spec":{
+  "replicas":2,
+  "strategy":{"type":"Recreate"},
+  "selector":{"matchLabels":{"app":"nginx","version":"v1"}},
+  "template":{
+   "metadata":{"labels":{"app":"nginx","version":"v1"},"creationTimestamp":null},
+   "spec":{
+    "containers":[
+     {
+      "name":"nginx",
+      "image":"x/nginx:v1",
+      "env":[{"name":"MODE","value":"blue"}],
+      "ports":[{"containerPort":80,"protocol":"TCP"},{"containerPort":443,"protocol":"TCP"}],
+      "resources":{"requests":{"cpu":"100m","memory":"64Mi"}},
+      "imagePullPolicy":"IfNotPresent",
+      "terminationMessagePath":"/dev/termination-log",
+      "terminationMessagePolicy":"File"
+     },
+     {
+      "name":"sidecar",
+      "image":"x/sidecar:v1",
+      "imagePullPolicy":"IfNotPresent",
+      "terminationMessagePath":"/dev/termination-log",
+      "terminationMessagePolicy":"File"
+     }
+    ],
+    "imagePullSecrets":[{"name":"regcred2"}],
+    "dnsPolicy":"ClusterFirst",
+    "restartPolicy":"Always",
+    "schedulerName":"default-scheduler",
+    "securityContext":{},
+    "terminationGracePeriodSeconds":30
+   }
+  },
+  "progressDeadlineSeconds":600,
+  "revisionHistoryLimit":10
+ },
+ "status":{
+  "observedGeneration":1,
+  "replicas":2,
+  "readyReplicas":2,
+  "conditions":[{"type":"Available","status":"True"}]
+ }
+})json";
+
+inline constexpr const char* kDeployTwoContainersLive = R"json(
+{
+ "apiVersion":"apps/v1",
+ "kind":"Deployment",
+ "metadata":{
+  "name":"nginx-v1",
+  "labels":{"app":"nginx","version":"v1"},
+  "namespace":"default",
+  "uid":"0f0c4c5e",
+  "resourceVersion":"1021",
+  "generation":1,
+  "creationTimestamp":"2026-01-01T00:00:00Z"
+ },
+ "spec":{
+  "replicas":2,
+  "selector":{"matchLabels":{"app":"nginx","version":"v1"}},
+  "template":{
+   "metadata":{"labels":{"app":"nginx","version":"v1"},"creationTimestamp":null},
+   "spec":{
+    "containers":[
+     {
+      "name":"nginx",
+      "image":"x/nginx:v1",
+      "ports":[{"containerPort":80,"protocol":"TCP"}],
+      "resources":{
+       "requests":{"cpu":"100m","memory":"64Mi"},
+       "limits":{"cpu":"250m","memory":"128Mi"}
+      },
+      "imagePullPolicy":"IfNotPresent",
+      "terminationMessagePath":"/dev/termination-log",
+      "terminationMessagePolicy":"File"
+     },
+     {
+      "name":"sidecar",
+      "image":"x/sidecar:v1",
+      "imagePullPolicy":"IfNotPresent",
+      "terminationMessagePath":"/dev/termination-log",
+      "terminationMessagePolicy":"File"
+     }
+    ],
+    "imagePullSecrets":[{"name":"regcred"}],
+    "dnsPolicy":"ClusterFirst",
+    "restartPolicy":"Always",
+    "schedulerName":"default-scheduler",
+    "securityContext":{},
+    "terminationGracePeriodSeconds":30
+   }
+  },
+  "progressDeadlineSeconds":600,
+  "revisionHistoryLimit":10,
+  "strategy":{
+   "type":"RollingUpdate",
+   "rollingUpdate":{"maxSurge":"25%","maxUnavailable":"25%"}
+  }
+ },
+ "status":{
+  "observedGeneration":1,
+  "replicas":2,
+  "readyReplicas":2,
+  "conditions":[{"type":"Available","status":"True"}]
+ }
+})json";
+
+inline constexpr const char* kServiceLive = R"json(
+{
+ "apiVersion":"v1",
+ "kind":"Service",
+ "metadata":{
+  "name":"nginx",
+  "annotations":{"service.beta.kubernetes.io/aws-load-balancer-type":"nlb"},
+  "namespace":"default",
+  "uid":"5d1e",
+  "resourceVersion":"1030",
+  "creationTimestamp":"2026-01-01T00:00:00Z"
+ },
+ "spec":{
+  "type":"LoadBalancer",
+  "selector":{"app":"nginx","version":"v1"},
+  "ports":[{"name":"http","port":80,"targetPort":80,"protocol":"TCP","nodePort":30080}],
+  "clusterIP":"10.96.0.10",
+  "clusterIPs":["10.96.0.10"],
+  "sessionAffinity":"None",
+  "externalTrafficPolicy":"Cluster",
+  "ipFamilies":["IPv4"],
+  "ipFamilyPolicy":"SingleStack",
+  "allocateLoadBalancerNodePorts":true,
+  "internalTrafficPolicy":"Cluster"
+ },
+ "status":{"loadBalancer":{"ingress":[{"ip":"172.18.0.5"}]}}
+})json";
+
+inline constexpr const char* kPodLive = R"json(
+{
+ "apiVersion":"v1",
+ "kind":"Pod",
+ "metadata":{
+  "name":"web",
+  "labels":{"app":"web","tier":"fe"},
+  "finalizers":["a.example/x","b.example/y"],
+  "namespace":"default",
+  "uid":"77aa"
+ },
+ "spec":{
+  "containers":[
+   {
+    "name":"web",
+    "image":"web:1",
+    "env":[{"name":"A","value":"1"},{"name":"B","value":"2"}],
+    "volumeMounts":[
+     {"name":"data","mountPath":"/data"},
+     {"name":"cfg","mountPath":"/etc/cfg"},
+     {
+      "name":"kube-api-access",
+      "mountPath":"/var/run/secrets/kubernetes.io/serviceaccount",
+      "readOnly":true
+     }
+    ],
+    "imagePullPolicy":"IfNotPresent",
+    "terminationMessagePath":"/dev/termination-log",
+    "terminationMessagePolicy":"File"
+   }
+  ],
+  "volumes":[
+   {"name":"data","emptyDir":{}},
+   {"name":"cfg","configMap":{"name":"web-cfg"}},
+   {
+    "name":"kube-api-access",
+    "projected":{"sources":[{"serviceAccountToken":{"path":"token"}}]}
+   }
+  ],
+  "tolerations":[
+   {"key":"k1","operator":"Exists"},
+   {
+    "key":"node.kubernetes.io/not-ready",
+    "operator":"Exists",
+    "effect":"NoExecute",
+    "tolerationSeconds":300
+   }
+  ],
+  "nodeName":"node1",
+  "restartPolicy":"Always"
+ },
+ "status":{
+  "phase":"Running",
+  "conditions":[{"type":"Ready","status":"True"}],
+  "podIP":"10.244.0.5"
+ }
+})json";
+
+}  // namespace sluice::api::patchtest
