@@ -210,6 +210,8 @@ DeploymentController::Step DeploymentController::createNewReplicaSet(Pass& p, in
     if (!existing && !existing.error().isNotFound()) return existing.error();
     // A hash collision with a ReplicaSet of another template: count it so the next hash
     // differs, as Kubernetes does, and fail this pass so that it is tried again.
+    log_->info("deployment {}: ReplicaSet {} has another template; collisionCount becomes {}",
+               p.key, rsName, collision + 1);
     json::value next = d;
     api::ensureObject(next, "status")["collisionCount"] = collision + 1;
     if (auto r = client_.update(dm::deploymentType(), p.ns, p.name, next, "status"); !r)

@@ -143,6 +143,16 @@ void ReplicaSetController::stop() {
   if (workers_) workers_->stop();
 }
 
+bool ReplicaSetController::processNext() {
+  return Workers::processOne(
+             queue_, [this](const std::string& k) { return sync(k); }, log_)
+      .has_value();
+}
+
+std::optional<base::SteadyTime> ReplicaSetController::nextDelayed() {
+  return queue_.nextDelayed();
+}
+
 void ReplicaSetController::onPodChange(const client::ObjectPtr& pod) {
   if (auto* ref = controllerRef(*pod)) {
     if (api::getString(*ref, "kind") == "ReplicaSet")
@@ -249,7 +259,7 @@ api::Status ReplicaSetController::sync(const std::string& key) {
       expectations_->expect(key, 0, static_cast<int>(diff));
       for (int64_t i = 0; i < diff; ++i) {
         auto r = client_.remove(podType(), ns, api::nameOf(*active[i]), {});
-        if (!r && r.error().code != 404) {
+        if (!r && !r.error().isNotFound()) {
           expectations_->observed(key, false);
           events_.record(*rs, "Warning", "FailedDelete", "Error deleting: " + r.error().message);
           return r.error();
@@ -294,8 +304,9 @@ api::Status ReplicaSetController::sync(const std::string& key) {
   if (json::value(merged) != currentStatus) {
     json::value next = *rs;
     next.as_object()["status"] = merged;
+    // Gone meanwhile: its delete event forgets it.
     auto r = client_.update(rsType(), ns, name, next, "status");
-    if (!r && r.error().code != 404) return r.error();
+    if (!r && !r.error().isNotFound()) return r.error();
   }
   if (nextAvailable) {
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*nextAvailable - now) +
