@@ -6,13 +6,14 @@
 // API calls.
 //
 // One pass of sync(key) makes at most one change: one kind of API write (adopting orphans,
-// renumbering a revision, creating the new ReplicaSet, one scaling of ReplicaSets, deleting old
-// history, or the status). The steps are tried in a fixed priority, as in Kubernetes'
-// syncDeployment — deleted > paused > scaling event > rollout — with the revision kept in step
-// before them and the history cleaned after; the first step that changes something ends the
-// pass, and the status is written only by a pass that changed nothing else. apps/v1 has no
-// `spec.rollbackTo`, so there is no rollback step: `rollout undo` writes an old template back,
-// and the ReplicaSet that matches it becomes the new one again (history.cc renumbers it).
+// creating the new ReplicaSet, one scaling of ReplicaSets, renumbering a revision, deleting old
+// history, or the status). The steps are tried in a fixed priority: orphans are adopted first
+// (they count in what follows); then, as in Kubernetes' syncDeployment, deleted > paused >
+// scaling event > rollout (Recreate or RollingUpdate); then the revision annotations and the
+// history cleanup. The first step that changes something ends the pass, and the status is
+// written only by a pass that changed nothing else. apps/v1 has no `spec.rollbackTo`, so there
+// is no rollback step: `rollout undo` writes an old template back, and the ReplicaSet that
+// matches it becomes the new one again (history.cc gives it the next revision).
 //
 // A pass that changed something is not requeued by hand: the change's own watch event (on the
 // Deployment or one of its ReplicaSets) brings the key back once the cache shows it, so the next
