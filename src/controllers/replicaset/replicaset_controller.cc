@@ -55,8 +55,9 @@ struct ReplicaSetController::Expectations {
     int dels = 0;
     base::SteadyTime at;
   };
-  explicit Expectations(const base::Clock& clock) : clock(clock) {}
+  Expectations(const base::Clock& clock, base::Logger log) : clock(clock), log(std::move(log)) {}
   const base::Clock& clock;
+  base::Logger log;
   std::mutex mu;
   std::map<std::string, Entry> entries;
 
@@ -66,7 +67,10 @@ struct ReplicaSetController::Expectations {
     if (it == entries.end()) return true;
     if (it->second.adds <= 0 && it->second.dels <= 0) return true;
     // Give up waiting after a while, like Kubernetes' 5 minute TTL (shorter: pods are local).
-    return clock.steadyNow() - it->second.at > std::chrono::seconds(30);
+    if (clock.steadyNow() - it->second.at <= std::chrono::seconds(30)) return false;
+    log->warn("replicaset {}: {} pod creations and {} deletions not seen after 30s; acting anyway",
+              key, std::max(it->second.adds, 0), std::max(it->second.dels, 0));
+    return true;
   }
   void expect(const std::string& key, int adds, int dels) {
     std::lock_guard lock(mu);
@@ -94,7 +98,7 @@ ReplicaSetController::ReplicaSetController(client::Client& client,
       log_(std::move(log)),
       queue_(clock),
       events_(client, "replicaset-controller", clock, log_),
-      expectations_(std::make_unique<Expectations>(clock)) {
+      expectations_(std::make_unique<Expectations>(clock, log_)) {
   rsInformer_.addHandlers({
       [this](const client::ObjectPtr& rs) { queue_.add(client::Informer::keyOf(*rs)); },
       [this](const client::ObjectPtr&, const client::ObjectPtr& rs) {
@@ -141,6 +145,16 @@ void ReplicaSetController::start() {
 
 void ReplicaSetController::stop() {
   if (workers_) workers_->stop();
+}
+
+bool ReplicaSetController::processNext() {
+  return Workers::processOne(
+             queue_, [this](const std::string& k) { return sync(k); }, log_)
+      .has_value();
+}
+
+std::optional<base::SteadyTime> ReplicaSetController::nextDelayed() {
+  return queue_.nextDelayed();
 }
 
 void ReplicaSetController::onPodChange(const client::ObjectPtr& pod) {
@@ -249,7 +263,7 @@ api::Status ReplicaSetController::sync(const std::string& key) {
       expectations_->expect(key, 0, static_cast<int>(diff));
       for (int64_t i = 0; i < diff; ++i) {
         auto r = client_.remove(podType(), ns, api::nameOf(*active[i]), {});
-        if (!r && r.error().code != 404) {
+        if (!r && !r.error().isNotFound()) {
           expectations_->observed(key, false);
           events_.record(*rs, "Warning", "FailedDelete", "Error deleting: " + r.error().message);
           return r.error();
@@ -294,8 +308,9 @@ api::Status ReplicaSetController::sync(const std::string& key) {
   if (json::value(merged) != currentStatus) {
     json::value next = *rs;
     next.as_object()["status"] = merged;
+    // Gone meanwhile: its delete event forgets it.
     auto r = client_.update(rsType(), ns, name, next, "status");
-    if (!r && r.error().code != 404) return r.error();
+    if (!r && !r.error().isNotFound()) return r.error();
   }
   if (nextAvailable) {
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*nextAvailable - now) +

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "client/shared_informers.h"
 #include "controllers/common.h"
@@ -20,6 +21,12 @@ class ReplicaSetController {
   void stop();
   // Exposed for tests: one reconcile pass of "namespace/name".
   api::Status sync(const std::string& key);
+
+  // For tests that run without workers: syncs one ready key on the caller's thread, settling it
+  // as a worker would (back-off on failure); false when no key is ready.
+  bool processNext();
+  // When the earliest delayed key (a pod turning available, a back-off) becomes ready.
+  std::optional<base::SteadyTime> nextDelayed();
 
  private:
   void enqueueOwner(const client::ObjectPtr& pod);

@@ -103,9 +103,7 @@ api::Status EndpointsController::sync(const std::string& key) {
   auto svc = services_.get(key);
   if (!svc) {
     // The Service is gone: so are its Endpoints (slices go with their owner reference).
-    auto r = client_.remove(endpointsType(), ns, name, {});
-    if (!r && r.error().code != 404) return r.error();
-    return {};
+    return api::ignoreNotFound(client_.remove(endpointsType(), ns, name, {}));
   }
   auto selector = mapSelector(*svc);
   if (selector.empty()) return {};  // hand-made Endpoints stay as they are
@@ -192,11 +190,13 @@ api::Status EndpointsController::sync(const std::string& key) {
       {"kind", "Endpoints"},
       {"metadata", json::object{{"name", name}, {"namespace", ns}, {"labels", labels}}},
       {"subsets", subsetList}};
+  // A create that finds the object there, or an update that finds it gone, met another writer
+  // between the read and the write: the error fails the pass, which is logged and retried.
   auto current = client_.get(endpointsType(), ns, name, "");
   if (!current) {
-    if (current.error().code != 404) return current.error();
+    if (!current.error().isNotFound()) return current.error();
     auto r = client_.create(endpointsType(), ns, endpoints);
-    if (!r && r.error().code != 409) return r.error();
+    if (!r) return r.error();
   } else {
     const json::value* cs = api::find(*current, "subsets");
     json::value currentSubsets = cs ? *cs : json::array{};
@@ -204,7 +204,7 @@ api::Status EndpointsController::sync(const std::string& key) {
       json::value next = *current;
       next.as_object()["subsets"] = subsetList;
       auto r = client_.update(endpointsType(), ns, name, next);
-      if (!r && r.error().code != 404) return r.error();
+      if (!r) return r.error();
     }
   }
 
@@ -228,9 +228,9 @@ api::Status EndpointsController::sync(const std::string& key) {
                      {"ports", ports}};
   auto currentSlice = client_.get(sliceType(), ns, sliceName, "");
   if (!currentSlice) {
-    if (currentSlice.error().code != 404) return currentSlice.error();
+    if (!currentSlice.error().isNotFound()) return currentSlice.error();
     auto r = client_.create(sliceType(), ns, slice);
-    if (!r && r.error().code != 409) return r.error();
+    if (!r) return r.error();
   } else {
     const json::value* ce = api::find(*currentSlice, "endpoints");
     const json::value* cp = api::find(*currentSlice, "ports");
@@ -239,7 +239,7 @@ api::Status EndpointsController::sync(const std::string& key) {
       next.as_object()["endpoints"] = sliceEndpoints;
       next.as_object()["ports"] = ports;
       auto r = client_.update(sliceType(), ns, sliceName, next);
-      if (!r && r.error().code != 404) return r.error();
+      if (!r) return r.error();
     }
   }
   return {};

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fake_cluster.h"
+#include "simulation.h"
 
 namespace sluice::controllers {
 namespace {
@@ -53,19 +54,18 @@ std::set<std::string> namesOf(const std::vector<json::value>& objects) {
   return names;
 }
 
-class ReplicaSetControllerTest : public ::testing::Test {
+// Reads and changes the ReplicaSets of a test's cluster; a fixture says which cluster.
+class ReplicaSetChecks {
  protected:
-  void TearDown() override {
-    cluster_.informers().stop();
-    controller_.stop();
-  }
+  virtual ~ReplicaSetChecks() = default;
+  virtual fakes::FakeCluster& cluster() = 0;
 
-  json::value rs(const std::string& name) { return cluster_.get(replicaSetType(), name); }
+  json::value rs(const std::string& name) { return cluster().get(replicaSetType(), name); }
   // Active pods whose controller is the ReplicaSet `name`, by name.
   std::vector<json::value> podsOf(const std::string& name) {
     std::string uid = api::uidOf(rs(name));
     std::vector<json::value> out;
-    for (auto& p : cluster_.activePods())
+    for (auto& p : cluster().activePods())
       if (isControlledBy(p, uid)) out.push_back(std::move(p));
     std::sort(out.begin(), out.end(), [](const json::value& a, const json::value& b) {
       return api::nameOf(a) < api::nameOf(b);
@@ -77,8 +77,8 @@ class ReplicaSetControllerTest : public ::testing::Test {
     return api::getInt(rs(name), "status." + field);
   }
   void scale(const std::string& name, int64_t replicas) {
-    cluster_.mergePatch(replicaSetType(), name,
-                        json::object{{"spec", json::object{{"replicas", replicas}}}});
+    cluster().mergePatch(replicaSetType(), name,
+                         json::object{{"spec", json::object{{"replicas", replicas}}}});
   }
   // Writes the pod's status as a kubelet would: the phase, a Ready condition and one container
   // with `restarts` restarts.
@@ -94,9 +94,18 @@ class ReplicaSetControllerTest : public ::testing::Test {
                                                                     {"ready", ready},
                                                                     {"restartCount", restarts},
                                                                     {"image", "nginx:1.25"}}}}};
-    auto r = cluster_.registry().update(podType(), "default", api::nameOf(p), next, "status");
+    auto r = cluster().registry().update(podType(), "default", api::nameOf(p), next, "status");
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
+};
+
+class ReplicaSetControllerTest : public ::testing::Test, public ReplicaSetChecks {
+ protected:
+  void TearDown() override {
+    cluster_.informers().stop();
+    controller_.stop();
+  }
+  fakes::FakeCluster& cluster() override { return cluster_; }
 
   fakes::FakeCluster cluster_;
   ReplicaSetController controller_{cluster_.client(), cluster_.informers(), base::realClock()};
@@ -222,11 +231,27 @@ TEST_F(ReplicaSetControllerTest, ReleasesPodWhoseLabelsStopMatching) {
   EXPECT_EQ(cluster_.activePods().size(), 4u);
 }
 
-TEST_F(ReplicaSetControllerTest, StatusCountsReadyAndAvailablePodsAfterMinReadySeconds) {
-  cluster_.startInformers();
-  controller_.start();
+// The same controller on a fake clock, driven on the test's thread: no workers, no real waits.
+class ReplicaSetControllerSimulatedTest : public ::testing::Test, public ReplicaSetChecks {
+ protected:
+  void SetUp() override {
+    simulation_.add(controller_);
+    // Pods stay as created: the test reports their status.
+    simulation_.setKubeletFilter([](const json::value&) { return false; });
+  }
+  fakes::FakeCluster& cluster() override { return cluster_; }
+
+  base::FakeClock clock_;
+  fakes::FakeCluster cluster_{clock_};
+  ReplicaSetController controller_{cluster_.client(), cluster_.informers(), clock_};
+  fakes::Simulation simulation_{cluster_, clock_};
+};
+
+TEST_F(ReplicaSetControllerSimulatedTest, StatusCountsReadyAndAvailablePodsAfterMinReadySeconds) {
   cluster_.create(replicaSetType(), replicaSet("web", 3, /*minReadySeconds=*/2));
-  ASSERT_TRUE(waitFor([&] { return hasPods("web", 3) && status("web", "replicas") == 3; }));
+  simulation_.settle();
+  ASSERT_TRUE(hasPods("web", 3));
+  EXPECT_EQ(status("web", "replicas"), 3);
   EXPECT_EQ(status("web", "readyReplicas"), 0);
   EXPECT_EQ(status("web", "availableReplicas"), 0);
   EXPECT_EQ(status("web", "fullyLabeledReplicas"), 3);
@@ -234,15 +259,18 @@ TEST_F(ReplicaSetControllerTest, StatusCountsReadyAndAvailablePodsAfterMinReadyS
 
   // One pod has been ready for an hour, two turn ready now: with minReadySeconds 2 only the
   // first counts as available until two seconds have passed, with no further event.
-  auto now = std::chrono::system_clock::now();
+  auto now = clock_.now();
   auto pods = podsOf("web");
   ASSERT_TRUE(fakes::markPodReady(cluster_.registry(), pods[0], now - 1h).ok());
   ASSERT_TRUE(fakes::markPodReady(cluster_.registry(), pods[1], now).ok());
   ASSERT_TRUE(fakes::markPodReady(cluster_.registry(), pods[2], now).ok());
-  ASSERT_TRUE(waitFor([&] { return status("web", "readyReplicas") == 3; }));
+  simulation_.settle();
+  EXPECT_EQ(status("web", "readyReplicas"), 3);
   EXPECT_EQ(status("web", "availableReplicas"), 1);
-  ASSERT_TRUE(waitFor([&] { return status("web", "availableReplicas") == 3; }));
-  EXPECT_GE(std::chrono::system_clock::now() - now, 1s);  // timestamps have whole seconds
+  simulation_.advance(1900ms);
+  EXPECT_EQ(status("web", "availableReplicas"), 1) << "available before two seconds passed";
+  ASSERT_TRUE(simulation_.runUntil([&] { return status("web", "availableReplicas") == 3; }, 1s));
+  EXPECT_GE(clock_.now() - now, 2s);
 }
 
 TEST_F(ReplicaSetControllerTest, ObservedGenerationFollowsSpecChanges) {
