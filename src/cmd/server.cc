@@ -18,6 +18,7 @@
 #include "apiserver/handler.h"
 #include "apiserver/http_server.h"
 #include "apiserver/in_process_client.h"
+#include "apiserver/pod_logs_route.h"
 #include "apiserver/registry.h"
 #include "apiserver/service_allocator.h"
 #include "apiserver/tls.h"
@@ -293,12 +294,7 @@ int runServer(int argc, char** argv) {
     r.body = loadBalancer.metrics();
     return r;
   });
-  handler.addSubresource(
-      "pods", "log",
-      [&agent](const apiserver::Request& req, const apiserver::ResourcePath& path,
-               const std::map<std::string, std::string>& query) {
-        return agent.logs(req, path, query);
-      });
+  handler.addSubresource("pods", "log", apiserver::podLogsRoute(agent));
   auto tls = apiserver::loadOrCreateTlsIdentity(flags.dataDir, {flags.host});
   if (!tls) {
     std::cerr << "error: " << tls.error().message << "\n";
