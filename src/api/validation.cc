@@ -16,6 +16,9 @@
 #include <utility>
 #include <vector>
 
+#include "api/gateway_resources.h"
+#include "api/gateway_validation.h"
+
 namespace sluice::api {
 
 namespace json = boost::json;
@@ -1489,6 +1492,8 @@ void applyDefaults(json::object& object, const ResourceType& type) {
     defaultService(object);
   else if (type.kind == "Namespace")
     defaultNamespace(object);
+  else if (isGatewayApi(type))
+    applyGatewayDefaults(object, type);
 }
 
 Status validate(const json::object& object, const json::object* old, const ResourceType& type) {
@@ -1506,11 +1511,14 @@ Status validate(const json::object& object, const json::object* old, const Resou
     validateNamespace(root, old);
   else
     validateOther(root, old, type);
-  if (causes.empty()) return {};
+  std::vector<Cause> found = causes.take();
+  if (isGatewayApi(type))
+    for (auto& c : validateGatewayApi(object, old, type)) found.push_back(std::move(c));
+  if (found.empty()) return {};
   std::string name;
   if (const json::value* meta = object.if_contains("metadata"); meta && meta->is_object())
     name = stringMember(meta->get_object(), "name");
-  return Error::invalid(type.kind, type.group, name, causes.take());
+  return Error::invalid(type.kind, type.group, name, std::move(found));
 }
 
 }  // namespace sluice::api
