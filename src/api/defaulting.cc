@@ -4,6 +4,9 @@
 #include <string>
 #include <string_view>
 
+#include "api/gateway_resources.h"
+#include "api/gateway_validation.h"
+
 namespace sluice::api {
 
 namespace json = boost::json;
@@ -236,6 +239,8 @@ void applyDefaults(json::object& object, const ResourceType& type) {
     defaultService(object);
   else if (type.kind == "Namespace")
     defaultNamespace(object);
+  else if (isGatewayApi(type))
+    applyGatewayDefaults(object, type);
 }
 
 }  // namespace sluice::api

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "api/gateway_resources.h"
+
 namespace sluice::api {
 
 const std::vector<ResourceType>& resourceTypes() {
-  static const std::vector<ResourceType> types = {
+  static const std::vector<ResourceType> builtIn = {
       {"", "v1", "Pod", "pods", "pod", {"po"}, {"all"}, true, {"status", "log"}},
       {"", "v1", "Service", "services", "service", {"svc"}, {"all"}, true, {"status"}},
       {"apps",
@@ -41,6 +43,7 @@ const std::vector<ResourceType>& resourceTypes() {
        true,
        {}},
   };
+  static const std::vector<ResourceType> types = withGatewayResourceTypes(builtIn);
   return types;
 }
 
@@ -56,7 +59,7 @@ std::string lower(std::string_view s) {
 const ResourceType* findByKind(std::string_view apiVersion, std::string_view kind) {
   for (const auto& t : resourceTypes())
     if (t.kind == kind && t.apiVersion() == apiVersion) return &t;
-  return nullptr;
+  return findByKindAtOtherVersion(apiVersion, kind);
 }
 
 const ResourceType* findByKind(std::string_view kind) {

@@ -5,6 +5,8 @@
 #include <string_view>
 
 #include "api/gofmt.h"
+#include "api/gateway_resources.h"
+#include "api/gateway_validation.h"
 #include "api/validation_checks.h"
 
 namespace sluice::api {
@@ -168,13 +170,16 @@ Status validate(const json::object& object, const json::object* old, const Resou
     validateNamespace(root, old);
   else
     validateOther(root, old, type);
-  if (causes.empty()) return {};
+  std::vector<Cause> found = causes.take();
+  if (isGatewayApi(type))
+    for (auto& c : validateGatewayApi(object, old, type)) found.push_back(std::move(c));
+  if (found.empty()) return {};
   std::string name;
   if (const json::value* meta = object.if_contains("metadata"); meta && meta->is_object()) {
     if (const json::value* n = meta->get_object().if_contains("name"); n && n->is_string())
       name = n->get_string();
   }
-  return Error::invalid(type.kind, type.group, name, causes.take());
+  return Error::invalid(type.kind, type.group, name, std::move(found));
 }
 
 }  // namespace sluice::api

@@ -1,5 +1,8 @@
 #include "apiserver/discovery.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <map>
 #include <set>
 
 #include "api/resources.h"
@@ -11,6 +14,20 @@ using api::ResourceType;
 
 namespace {
 
+// Kubernetes' version priority: GA > beta > alpha, then the higher number.
+int versionPriority(const std::string& v) {
+  int major = 0, minor = 0;
+  char kind = 'g';  // GA
+  auto beta = v.find("beta"), alpha = v.find("alpha");
+  if (beta != std::string::npos) kind = 'b';
+  if (alpha != std::string::npos) kind = 'a';
+  std::sscanf(v.c_str(), "v%d", &major);
+  size_t suffix = kind == 'b' ? beta + 4 : kind == 'a' ? alpha + 5 : std::string::npos;
+  if (suffix != std::string::npos) std::sscanf(v.c_str() + suffix, "%d", &minor);
+  int level = kind == 'g' ? 3 : kind == 'b' ? 2 : 1;
+  return level * 1000000 + major * 1000 + minor;
+}
+
 const json::array kVerbs = {"create", "delete", "deletecollection", "get",
                             "list",   "patch",  "update",           "watch"};
 
@@ -20,53 +37,73 @@ json::array strings(const std::vector<std::string>& v) {
   return a;
 }
 
-// Group versions in discovery order, core first.
+// Group versions in discovery order, core first; within a group, by the priority its types
+// list them (preferred first: v1, v1beta1, v1alpha2).
 std::vector<std::pair<std::string, std::string>> groupVersions() {
   std::vector<std::pair<std::string, std::string>> out;
   std::set<std::pair<std::string, std::string>> seen;
-  for (const auto& t : api::resourceTypes()) {
-    if (seen.insert({t.group, t.version}).second) out.emplace_back(t.group, t.version);
-  }
+  for (const auto& t : api::resourceTypes())
+    for (const auto& v : t.servedVersions())
+      if (seen.insert({t.group, v}).second) out.emplace_back(t.group, v);
+  std::map<std::string, size_t> groupOrder;
+  for (const auto& [group, version] : out) groupOrder.emplace(group, groupOrder.size());
+  std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) {
+    size_t ga = groupOrder[a.first], gb = groupOrder[b.first];
+    if (ga != gb) return ga < gb;
+    return versionPriority(a.second) > versionPriority(b.second);
+  });
   return out;
 }
 
-json::object subresourceKind(const ResourceType& t, const std::string& sub) {
-  if (sub == "scale") return {{"group", "autoscaling"}, {"version", "v1"}, {"kind", "Scale"}};
-  if (sub == "log") return {{"group", ""}, {"version", "v1"}, {"kind", "Pod"}};
-  return {{"group", t.group}, {"version", t.version}, {"kind", t.kind}};
+// The versions of `group`, preferred first.
+std::vector<std::string> versionsOf(const std::string& group) {
+  std::vector<std::string> out;
+  for (const auto& [g, v] : groupVersions())
+    if (g == group) out.push_back(v);
+  return out;
 }
 
-json::object aggregatedGroup(const std::string& group, bool v2) {
-  (void)v2;
+json::object subresourceKind(const ResourceType& t, const std::string& sub,
+                             const std::string& version) {
+  if (sub == "scale") return {{"group", "autoscaling"}, {"version", "v1"}, {"kind", "Scale"}};
+  if (sub == "log") return {{"group", ""}, {"version", "v1"}, {"kind", "Pod"}};
+  return {{"group", t.group}, {"version", version}, {"kind", t.kind}};
+}
+
+json::array aggregatedResources(const std::string& group, const std::string& version) {
   json::array resources;
-  std::string version;
   for (const auto& t : api::resourceTypes()) {
-    if (t.group != group) continue;
-    version = t.version;
+    if (t.group != group || !t.serves(version)) continue;
     json::array subs;
     for (const auto& s : t.subresources) {
       subs.push_back(json::object{
           {"subresource", s},
-          {"responseKind", subresourceKind(t, s)},
+          {"responseKind", subresourceKind(t, s, version)},
           {"verbs", s == "log" ? json::array{"get"} : json::array{"get", "patch", "update"}}});
     }
-    json::object r{{"resource", t.plural},
-                   {"responseKind",
-                    json::object{{"group", t.group}, {"version", t.version}, {"kind", t.kind}}},
-                   {"scope", t.namespaced ? "Namespaced" : "Cluster"},
-                   {"singularResource", t.singular},
-                   {"verbs", kVerbs}};
+    json::object r{
+        {"resource", t.plural},
+        {"responseKind", json::object{{"group", t.group}, {"version", version}, {"kind", t.kind}}},
+        {"scope", t.namespaced ? "Namespaced" : "Cluster"},
+        {"singularResource", t.singular},
+        {"verbs", kVerbs}};
     if (!t.shortNames.empty()) r["shortNames"] = strings(t.shortNames);
     if (!t.categories.empty()) r["categories"] = strings(t.categories);
     if (!subs.empty()) r["subresources"] = std::move(subs);
     resources.push_back(std::move(r));
   }
+  return resources;
+}
+
+json::object aggregatedGroup(const std::string& group) {
+  json::array versions;
+  for (const auto& version : versionsOf(group))
+    versions.push_back(json::object{{"version", version},
+                                    {"resources", aggregatedResources(group, version)},
+                                    {"freshness", "Current"}});
   json::object meta{{"creationTimestamp", nullptr}};
   if (!group.empty()) meta["name"] = group;
-  return json::object{{"metadata", std::move(meta)},
-                      {"versions", json::array{json::object{{"version", version},
-                                                            {"resources", std::move(resources)},
-                                                            {"freshness", "Current"}}}}};
+  return json::object{{"metadata", std::move(meta)}, {"versions", std::move(versions)}};
 }
 
 }  // namespace
@@ -92,9 +129,10 @@ DiscoveryDocument discoveryRoot(bool core, const std::string& accept,
   if (wantsV2 || wantsV2beta1) {
     std::string v = wantsV2 ? "v2" : "v2beta1";
     json::array items;
+    std::set<std::string> done;
     for (const auto& [group, version] : groupVersions()) {
-      if (core != group.empty()) continue;
-      items.push_back(aggregatedGroup(group, wantsV2));
+      if (core != group.empty() || !done.insert(group).second) continue;
+      items.push_back(aggregatedGroup(group));
     }
     return {"application/json;g=apidiscovery.k8s.io;v=" + v + ";as=APIGroupDiscoveryList",
             json::object{{"kind", "APIGroupDiscoveryList"},
@@ -111,8 +149,9 @@ DiscoveryDocument discoveryRoot(bool core, const std::string& accept,
                                                    {"serverAddress", serverAddress}}}}}};
   }
   json::array groups;
+  std::set<std::string> done;
   for (const auto& [group, version] : groupVersions()) {
-    if (group.empty()) continue;
+    if (group.empty() || !done.insert(group).second) continue;
     groups.push_back(*discoveryGroup(group));
   }
   return {
@@ -121,23 +160,24 @@ DiscoveryDocument discoveryRoot(bool core, const std::string& accept,
 }
 
 std::optional<json::value> discoveryGroup(const std::string& group) {
-  for (const auto& [g, version] : groupVersions()) {
-    if (g != group || g.empty()) continue;
-    json::object gv{{"groupVersion", g + "/" + version}, {"version", version}};
-    return json::object{{"kind", "APIGroup"},
-                        {"apiVersion", "v1"},
-                        {"name", g},
-                        {"versions", json::array{gv}},
-                        {"preferredVersion", gv}};
-  }
-  return std::nullopt;
+  auto versions = versionsOf(group);
+  if (group.empty() || versions.empty()) return std::nullopt;
+  json::array list;
+  for (const auto& v : versions)
+    list.push_back(json::object{{"groupVersion", group + "/" + v}, {"version", v}});
+  json::value preferred = list.front();
+  return json::object{{"kind", "APIGroup"},
+                      {"apiVersion", "v1"},
+                      {"name", group},
+                      {"versions", std::move(list)},
+                      {"preferredVersion", std::move(preferred)}};
 }
 
 std::optional<json::value> discoveryResources(const std::string& group,
                                               const std::string& version) {
   json::array resources;
   for (const auto& t : api::resourceTypes()) {
-    if (t.group != group || t.version != version) continue;
+    if (t.group != group || !t.serves(version)) continue;
     json::object r{{"name", t.plural},
                    {"singularName", t.singular},
                    {"namespaced", t.namespaced},
@@ -147,7 +187,7 @@ std::optional<json::value> discoveryResources(const std::string& group,
     if (!t.categories.empty()) r["categories"] = strings(t.categories);
     resources.push_back(std::move(r));
     for (const auto& s : t.subresources) {
-      auto kind = subresourceKind(t, s);
+      auto kind = subresourceKind(t, s, version);
       json::object sr{
           {"name", t.plural + "/" + s},
           {"singularName", ""},
@@ -181,18 +221,19 @@ std::optional<json::value> openApiV3Document(const std::string& relative) {
   // Only what kubectl checks: that PATCH of each kind takes `fieldValidation`. No schemas and
   // no strategic-merge request body, so kubectl computes apply patches from its built-in types.
   json::object paths;
-  for (const auto& t : api::resourceTypes()) {
-    std::string rel = t.group.empty() ? "api/" + t.version : "apis/" + t.group + "/" + t.version;
-    if (rel != relative) continue;
-    std::string path =
-        "/" + rel + (t.namespaced ? "/namespaces/{namespace}/" : "/") + t.plural + "/{name}";
-    paths[path] = json::object{
-        {"patch",
-         json::object{{"x-kubernetes-group-version-kind",
-                       json::object{{"group", t.group}, {"version", t.version}, {"kind", t.kind}}},
-                      {"parameters",
-                       json::array{json::object{{"name", "fieldValidation"}, {"in", "query"}}}}}}};
-  }
+  for (const auto& t : api::resourceTypes())
+    for (const auto& version : t.servedVersions()) {
+      std::string rel = t.group.empty() ? "api/" + version : "apis/" + t.group + "/" + version;
+      if (rel != relative) continue;
+      std::string path =
+          "/" + rel + (t.namespaced ? "/namespaces/{namespace}/" : "/") + t.plural + "/{name}";
+      paths[path] = json::object{
+          {"patch",
+           json::object{{"x-kubernetes-group-version-kind",
+                         json::object{{"group", t.group}, {"version", version}, {"kind", t.kind}}},
+                        {"parameters", json::array{json::object{{"name", "fieldValidation"},
+                                                                {"in", "query"}}}}}}};
+    }
   if (paths.empty()) return std::nullopt;
   return json::object{{"openapi", "3.0.0"},
                       {"info", json::object{{"title", "Kubernetes"}, {"version", "v1.33.1"}}},

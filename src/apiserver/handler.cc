@@ -69,6 +69,21 @@ api::Result<json::value> parseBody(const Request& req) {
 
 const char* kTableAcceptContentType = "application/json;as=Table;v=v1;g=meta.k8s.io";
 
+// Objects are stored at their type's preferred version; a request at another version of the
+// same resource gets them with that apiVersion, the only difference between the versions.
+void serveAt(json::value& v, const api::ResourceType& type) {
+  if (type.version == api::preferredVersion(type).version) return;
+  auto set = [&type](json::value& o) {
+    if (auto* obj = o.if_object(); obj && api::kindOf(o) == type.kind)
+      (*obj)["apiVersion"] = type.apiVersion();
+  };
+  if (auto* items = api::find(v, "items"); items && items->is_array()) {
+    for (auto& item : items->as_array()) set(item);
+  } else {
+    set(v);
+  }
+}
+
 }  // namespace
 
 Handler::Handler(Registry& registry, Options options)
@@ -177,7 +192,8 @@ Response Handler::route(const Request& request) {
     tail.erase(tail.begin(), tail.begin() + 2);
   }
   rp.type = api::findByPlural(group, tail[0]);
-  if (!rp.type || rp.type->version != version) {
+  if (rp.type) rp.type = api::atVersion(*rp.type, version);
+  if (!rp.type) {
     Error e = Error::notFound("", "");
     e.message = "the server could not find the requested resource";
     return errorResponse(e);
@@ -249,7 +265,9 @@ Response Handler::resource(const Request& request, const ResourcePath& rp,
               toTable(type, {e.object.value.get()}, std::to_string(e.object.rv), *first, clock());
           *first = false;
         } else {
-          ev["object"] = *e.object.value;
+          json::value object = *e.object.value;
+          serveAt(object, type);
+          ev["object"] = std::move(object);
         }
         out += json::serialize(ev);
         out += '\n';
@@ -285,6 +303,7 @@ Response Handler::resource(const Request& request, const ResourcePath& rp,
         r.contentType = kTableAcceptContentType;
         return r;
       }
+      serveAt(*list, type);
       return jsonResponse(200, *list);
     }
     if (method == "POST") {
@@ -295,6 +314,7 @@ Response Handler::resource(const Request& request, const ResourcePath& rp,
       wo.fieldManager = queryValue(query, "fieldManager");
       auto created = registry_.create(type, ns, std::move(*body), wo);
       if (!created) return errorResponse(created.error());
+      serveAt(*created, type);
       return jsonResponse(201, *created);
     }
     return errorResponse(
@@ -312,6 +332,7 @@ Response Handler::resource(const Request& request, const ResourcePath& rp,
       r.contentType = kTableAcceptContentType;
       return r;
     }
+    serveAt(*got, type);
     return jsonResponse(200, *got);
   }
   WriteOptions wo;
@@ -323,6 +344,7 @@ Response Handler::resource(const Request& request, const ResourcePath& rp,
     auto updated = registry_.update(type, ns, rp.name, std::move(*body), rp.subresource, wo);
     if (!updated) return errorResponse(updated.error());
     if (rp.subresource == "scale") return jsonResponse(200, scaleOf(*updated, type));
+    serveAt(*updated, type);
     return jsonResponse(200, *updated);
   }
   if (method == "PATCH") {
@@ -337,11 +359,22 @@ Response Handler::resource(const Request& request, const ResourcePath& rp,
       pt = PatchType::Json;
     else
       return errorResponse(Error::unsupportedMediaType(ct));
+    if (pt == PatchType::Strategic && type.custom) {
+      // As kube-apiserver answers for custom resources: no strategic merge without a schema of
+      // merge keys.
+      Error e = Error::unsupportedMediaType("");
+      e.message =
+          "the body of the request was in an unknown format - accepted media types include: "
+          "application/json-patch+json, application/merge-patch+json, "
+          "application/apply-patch+yaml";
+      return errorResponse(e);
+    }
     boost::system::error_code ec;
     auto patch = json::parse(request.body, ec);
     if (ec) return errorResponse(Error::badRequest("error decoding patch: " + ec.message()));
     auto patched = registry_.patch(type, ns, rp.name, pt, patch, rp.subresource, wo);
     if (!patched) return errorResponse(patched.error());
+    serveAt(*patched, type);
     return jsonResponse(200, *patched);
   }
   if (method == "DELETE") {
@@ -365,6 +398,7 @@ Response Handler::resource(const Request& request, const ResourcePath& rp,
     if (queryValue(query, "dryRun") == "All") d.dryRun = true;
     auto removed = registry_.remove(type, ns, rp.name, d);
     if (!removed) return errorResponse(removed.error());
+    serveAt(*removed, type);
     if (type.kind == "Pod" || api::find(*removed, "metadata.deletionTimestamp"))
       return jsonResponse(200, *removed);
     return jsonResponse(200,

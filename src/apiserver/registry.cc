@@ -1,6 +1,7 @@
 #include "apiserver/registry.h"
 
 #include "api/defaulting.h"
+#include "api/gateway_resources.h"
 #include "api/object.h"
 #include "api/patch.h"
 #include "api/selector.h"
@@ -15,7 +16,7 @@ using api::Result;
 namespace {
 
 bool hasGeneration(const ResourceType& type) {
-  return type.kind == "Deployment" || type.kind == "ReplicaSet";
+  return type.kind == "Deployment" || type.kind == "ReplicaSet" || type.custom;
 }
 
 bool hasStatus(const ResourceType& type) {
@@ -32,6 +33,26 @@ const json::value* child(const json::value& v, std::string_view key) {
 json::value childOr(const json::value& v, std::string_view key) {
   auto* c = child(v, key);
   return c ? *c : json::value();
+}
+
+// Whether an update changes what metadata.generation counts: the spec of built-in kinds; for a
+// custom resource, everything but metadata and status (kube-apiserver's CRD strategy).
+bool generationChanges(const ResourceType& type, const json::value& next,
+                       const json::value& current) {
+  if (!type.custom) return childOr(next, "spec") != childOr(current, "spec");
+  auto counted = [](const json::value& v) {
+    json::object o = v.as_object();
+    for (const char* k : {"metadata", "status", "apiVersion"}) o.erase(k);
+    return o;
+  };
+  return counted(next) != counted(current);
+}
+
+// A stored object as served at `type`'s version (a view of a multi-version type): only
+// apiVersion differs.
+json::value servedAt(json::value object, const ResourceType& type) {
+  if (auto* o = object.if_object()) (*o)["apiVersion"] = type.apiVersion();
+  return object;
 }
 
 Result<store::Filter> makeFilter(const ResourceType& type, const ListOptions& options) {
@@ -71,7 +92,8 @@ api::Status checkTypeMeta(json::object& body, const ResourceType& type) {
     return Error::badRequest("the kind in the data (" + std::string(kind->as_string()) +
                              ") does not match the expected kind (" + type.kind + ")");
   }
-  body["apiVersion"] = type.apiVersion();
+  // Stored at the preferred version whatever version the request came in at.
+  body["apiVersion"] = api::preferredVersion(type).apiVersion();
   body["kind"] = type.kind;
   return {};
 }
@@ -119,6 +141,19 @@ api::Status Registry::bootstrap() {
         {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", json::object{{"name", name}}}};
     auto created = create(*nsType, "", std::move(ns));
     if (!created && created.error().reason != "AlreadyExists") return created.error();
+  }
+  // The GatewayClass of sluice's own Gateway API controller, like k3s's built-in classes.
+  const auto* classType = api::findByKind("GatewayClass");
+  std::string className(api::kSluiceGatewayClass);
+  if (!store_.get(key(*classType, "", className))) {
+    json::object gatewayClass{
+        {"apiVersion", classType->apiVersion()},
+        {"kind", "GatewayClass"},
+        {"metadata", json::object{{"name", className}}},
+        {"spec", json::object{{"controllerName", std::string(api::kSluiceGatewayController)},
+                              {"description", "The load balancer built into sluice"}}}};
+    auto created = create(*classType, "", std::move(gatewayClass));
+    if (!created && !created.error().isAlreadyExists()) return created.error();
   }
   return {};
 }
@@ -281,6 +316,11 @@ Result<json::value> Registry::prepareUpdate(const ResourceType& type, const json
       merged.as_object().erase("status");
     else
       merged.as_object()["status"] = std::move(status);
+    if (type.custom) {
+      // The status of a custom resource is checked against its schema like the rest.
+      api::applyDefaults(merged.as_object(), type);
+      if (auto st = api::validate(merged.as_object(), &cur, type); !st) return st.error();
+    }
     return merged;
   }
   if (hasStatus(type)) {
@@ -291,9 +331,8 @@ Result<json::value> Registry::prepareUpdate(const ResourceType& type, const json
   }
   api::applyDefaults(obj, type);
   if (hasGeneration(type)) {
-    bool specChanged = childOr(next, "spec") != childOr(current, "spec");
     int64_t gen = api::getInt(current, "metadata.generation", 1);
-    meta["generation"] = specChanged ? gen + 1 : gen;
+    meta["generation"] = generationChanges(type, next, current) ? gen + 1 : gen;
   }
   if (auto st = api::validate(obj, &cur, type); !st) return st.error();
   if (auto st = admit(type, obj, &cur); !st) return st.error();
@@ -374,7 +413,7 @@ Result<json::value> Registry::patch(const ResourceType& type, const std::string&
           next = *current.value;
           next.as_object()["spec"].as_object()["replicas"] = *replicas;
         } else {
-          auto patched = apply(*current.value);
+          auto patched = apply(servedAt(*current.value, type));
           if (!patched) return patched.error();
           next = std::move(*patched);
         }

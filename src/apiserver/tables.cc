@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "api/jsonpath.h"
 #include "api/object.h"
 #include "api/selector.h"
 
@@ -476,11 +477,69 @@ json::object partialMetadata(const json::value& o) {
                       {"metadata", std::move(meta)}};
 }
 
+// --- custom resources: the printer columns of the CRD ------------------------------------------
+
+// One cell as the API server's CRD table convertor makes it: the first result of the column's
+// JSONPath (a string column prints it as JSONPath does, a date column prints its age), or null
+// when there is none.
+json::value customCell(const api::PrinterColumn& column, const json::value& o,
+                       Clock::time_point now) {
+  std::string path = column.jsonPath;
+  // `[*]` would join every result; the convertor takes the first.
+  for (size_t at; (at = path.find("[*]")) != std::string::npos;) path.replace(at, 3, "[0]");
+  auto text = api::evaluateJsonPath("{" + path + "}", o, true);
+  if (!text || text->empty()) return nullptr;
+  if (column.type == "date") return json::string(sinceText(*text, now));
+  if (column.type == "string") return json::string(*text);
+  boost::system::error_code ec;
+  json::value parsed = json::parse(*text, ec);  // integer, number, boolean
+  return ec ? json::value(json::string(*text)) : parsed;
+}
+
+json::object customTable(const api::ResourceType& type,
+                         const std::vector<const json::value*>& objects,
+                         const std::string& resourceVersion, bool includeColumns,
+                         Clock::time_point now) {
+  json::object table{{"kind", "Table"},
+                     {"apiVersion", "meta.k8s.io/v1"},
+                     {"metadata", json::object{{"resourceVersion", resourceVersion}}}};
+  if (includeColumns) {
+    json::array cols{json::object{
+        {"name", "Name"},
+        {"type", "string"},
+        {"format", "name"},
+        {"description",
+         "Name must be unique within a namespace. Is required when creating resources, although "
+         "some resources may allow a client to request the generation of an appropriate name "
+         "automatically. Name is primarily intended for creation idempotence and configuration "
+         "definition. Cannot be updated. More info: "
+         "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"},
+        {"priority", 0}}};
+    for (const auto& c : type.printerColumns)
+      cols.push_back(json::object{
+          {"name", c.name},
+          {"type", c.type},
+          {"format", ""},
+          {"description", "Custom resource definition column (in JSONPath format): " + c.jsonPath},
+          {"priority", c.priority}});
+    table["columnDefinitions"] = std::move(cols);
+  }
+  json::array rows;
+  for (const auto* o : objects) {
+    json::array cells{json::string(api::nameOf(*o))};
+    for (const auto& c : type.printerColumns) cells.push_back(customCell(c, *o, now));
+    rows.push_back(json::object{{"cells", std::move(cells)}, {"object", partialMetadata(*o)}});
+  }
+  table["rows"] = std::move(rows);
+  return table;
+}
+
 }  // namespace
 
 json::object toTable(const api::ResourceType& type, const std::vector<const json::value*>& objects,
                      const std::string& resourceVersion, bool includeColumns,
                      Clock::time_point now) {
+  if (type.custom) return customTable(type, objects, resourceVersion, includeColumns, now);
   Printer printer = printerFor(type.kind);
   json::object table{{"kind", "Table"},
                      {"apiVersion", "meta.k8s.io/v1"},

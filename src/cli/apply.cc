@@ -97,7 +97,10 @@ int runApply(Context& ctx) {
         verb = "configured";
         result = modified;
       } else {
-        auto patched = c.patch(*t.type, t.ns, t.name, client::PatchType::Strategic, *patch, "", wo);
+        // A custom resource has no strategic merge metadata: kubectl sends a JSON merge patch
+        // (the same three-way diff, as no list here has a merge key).
+        auto type = t.type->custom ? client::PatchType::Merge : client::PatchType::Strategic;
+        auto patched = c.patch(*t.type, t.ns, t.name, type, *patch, "", wo);
         if (!patched) {
           rc = fail(ctx, patched.error(), "error when patching \"" + t.source + "\": ");
           continue;

@@ -427,9 +427,14 @@ std::string describeOne(Context& ctx, client::HttpClient& c, const api::Resource
                         const json::value& obj) {
   std::ostringstream w;
   w << "Name:\t" << api::nameOf(obj) << "\n";
-  if (type.namespaced) w << "Namespace:\t" << api::namespaceOf(obj) << "\n";
+  if (type.namespaced || type.custom) w << "Namespace:\t" << api::namespaceOf(obj) << "\n";
   bool metaDone = false;
-  if (type.kind == "Deployment") {
+  if (type.custom) {
+    writeMap(w, "", "Labels", api::find(obj, "metadata.labels"));
+    writeMap(w, "", "Annotations", api::find(obj, "metadata.annotations"), true);
+    writeUnstructured(w, obj);
+    metaDone = true;
+  } else if (type.kind == "Deployment") {
     w << "CreationTimestamp:\t" << describeTime(getString(obj, "metadata.creationTimestamp"))
       << "\n";
     writeMap(w, "", "Labels", api::find(obj, "metadata.labels"));

@@ -42,7 +42,7 @@ std::string cellText(const json::value& v) {
   if (v.is_uint64()) return std::to_string(v.as_uint64());
   if (v.is_double()) return json::serialize(v);
   if (v.is_bool()) return v.as_bool() ? "true" : "false";
-  if (v.is_null()) return "<none>";
+  if (v.is_null()) return "";  // kubectl prints nothing for a null cell
   return json::serialize(v);
 }
 
