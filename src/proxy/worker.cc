@@ -17,8 +17,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "http/http.h"
 #include "proxy/event_loop.h"
-#include "proxy/http.h"
 
 namespace sluice::proxy {
 

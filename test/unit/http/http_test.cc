@@ -1,10 +1,10 @@
-#include "proxy/http.h"
+#include "http/http.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace sluice::proxy::http {
+namespace sluice::http {
 namespace {
 
 Parse request(const std::string& text, Head& head) {
@@ -176,4 +176,4 @@ TEST(BodyFraming, UntilCloseTakesEverything) {
 }
 
 }  // namespace
-}  // namespace sluice::proxy::http
+}  // namespace sluice::http

@@ -1,8 +1,8 @@
-#include "proxy/http.h"
+#include "http/http.h"
 
 #include <cstring>
 
-namespace sluice::proxy::http {
+namespace sluice::http {
 
 namespace {
 
@@ -292,4 +292,4 @@ size_t BodyFraming::consume(const char* data, size_t size) {
   return i;
 }
 
-}  // namespace sluice::proxy::http
+}  // namespace sluice::http
