@@ -32,7 +32,6 @@
 #include "controllers/replicaset/replicaset_controller.h"
 #include "controllers/service/endpoints_controller.h"
 #include "node/agent.h"
-#include "node/http_echo.h"
 #include "node/image_catalog.h"
 #include "proxy/proxy.h"
 #include "store/store.h"

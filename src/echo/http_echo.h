@@ -40,7 +40,7 @@
 
 #include "api/error.h"
 
-namespace sluice::node {
+namespace sluice::echo {
 
 // Entry point of `sluice http-echo`; returns the process exit code (0 after a graceful stop,
 // 1 when it cannot listen, 2 for bad flags).
@@ -148,4 +148,4 @@ class HttpBodySkipper {
   int sizeDigits_ = 0;
 };
 
-}  // namespace sluice::node
+}  // namespace sluice::echo

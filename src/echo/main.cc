@@ -2,8 +2,8 @@
 // server as `sluice http-echo`, linked with nothing but libstdc++ and Boost.JSON, so a pod that
 // runs it maps a fraction of the pages the whole sluice binary and its TLS, SQLite and YAML
 // libraries would (RSS about 3.8 MiB instead of 7.3). Catalogs name it "{http-echo}".
-#include "node/http_echo.h"
+#include "echo/http_echo.h"
 
 int main(int argc, char** argv) {
-  return sluice::node::runHttpEcho(argc, argv);
+  return sluice::echo::runHttpEcho(argc, argv);
 }

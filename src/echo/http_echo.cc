@@ -1,4 +1,4 @@
-#include "node/http_echo.h"
+#include "echo/http_echo.h"
 
 #include <signal.h>
 
@@ -14,7 +14,7 @@
 #include <random>
 #include <utility>
 
-namespace sluice::node {
+namespace sluice::echo {
 
 using api::parseGoDuration;
 
@@ -969,4 +969,4 @@ int runHttpEcho(int argc, char** argv) {
   return 0;
 }
 
-}  // namespace sluice::node
+}  // namespace sluice::echo

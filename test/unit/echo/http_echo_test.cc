@@ -1,4 +1,4 @@
-#include "node/http_echo.h"
+#include "echo/http_echo.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -65,7 +65,7 @@ void operator delete(void* p, std::size_t) noexcept {
 }
 #endif
 
-namespace sluice::node {
+namespace sluice::echo {
 namespace {
 
 namespace json = boost::json;
@@ -1050,4 +1050,4 @@ TEST(RunHttpEcho, ListenFailureExitsOne) {
 }
 
 }  // namespace
-}  // namespace sluice::node
+}  // namespace sluice::echo
