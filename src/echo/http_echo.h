@@ -10,6 +10,10 @@
 // per request once a connection is warm (buffers are per connection and reused; Asio recycles
 // its operation memory). Thousands of concurrent connections cost a few KiB each.
 //
+// Requests are framed by the load balancer's parser (http/http.h), so the proxy and this server
+// apply one set of rules about where a request ends: what the proxy would refuse as ambiguous
+// (bare LF line ends, Content-Length with Transfer-Encoding, ...) is answered 400 here too.
+//
 // Flags (argv[0] is "http-echo"; `--flag value` or `--flag=value`):
 //   --text TEXT          the body; a newline is appended (default: $POD_NAME, else "http-echo")
 //   --listen HOST:PORT   default $POD_IP:$PORT, each falling back to 127.0.0.1 and 8080;
@@ -33,10 +37,8 @@
 #include <memory>
 #include <optional>
 #include <string>
-
 #include <string_view>
 #include <vector>
-#include "api/duration.h"
 
 #include "api/error.h"
 
@@ -92,60 +94,6 @@ class HttpEchoServer {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-};
-
-// ---------------------------------------------------------------------------------------------
-// The HTTP/1.x request parsing the server does, exposed for tests. Pure.
-
-struct HttpRequestHead {
-  std::string_view method;  // points into the parsed data
-  std::string_view target;
-  int minorVersion = 1;  // HTTP/1.0 or HTTP/1.1
-  bool keepAlive = true;
-  bool expectContinue = false;  // "Expect: 100-continue"
-  bool chunked = false;         // the body is chunked
-  uint64_t contentLength = 0;   // the body length when not chunked
-};
-
-enum class ParseStatus { Complete, Incomplete, Bad };
-
-// Parses a request line and headers from the start of `data`; on Complete, `consumed` is the
-// length of the head (blank lines before the request line included). Strict where leniency
-// would let a proxy and this server disagree on where a request ends (RFC 9112): a bad or
-// conflicting Content-Length, a Transfer-Encoding that does not end in chunked, whitespace
-// before a header's colon, and obsolete line folding are Bad; with both Transfer-Encoding and
-// Content-Length the connection closes after the answer.
-ParseStatus parseHttpRequestHead(std::string_view data, HttpRequestHead& head, size_t& consumed);
-
-// Skips a request body arriving in pieces, without storing it.
-class HttpBodySkipper {
- public:
-  void startLength(uint64_t length);
-  void startChunked();
-  // Consumes body bytes from the start of `data`; returns how many it used. Bytes after the end
-  // of the body are left alone.
-  size_t consume(std::string_view data);
-  bool done() const { return state_ == State::Done; }
-  bool failed() const { return state_ == State::Failed; }
-
- private:
-  enum class State {
-    Done,
-    Failed,
-    Length,     // `remaining_` bytes to go
-    ChunkSize,  // hex digits of a chunk size
-    ChunkExt,   // ";ext" up to the end of the size line
-    ChunkSizeLf,
-    ChunkData,  // `remaining_` bytes of chunk data
-    ChunkDataCr,
-    ChunkDataLf,
-    TrailerStart,  // at the start of a trailer line (an empty one ends the body)
-    TrailerLine,
-    TrailerEndLf,
-  };
-  State state_ = State::Done;
-  uint64_t remaining_ = 0;
-  int sizeDigits_ = 0;
 };
 
 }  // namespace sluice::echo

@@ -5,12 +5,12 @@
 // when an upstream connection is free for the next request, and a server can skip a body.
 //
 // Only what a proxy or a small server needs is interpreted: the start line, Content-Length,
-// Transfer-Encoding, Connection (close / keep-alive / upgrade) and the hop-by-hop header lines a
-// proxy must not forward (Connection, Keep-Alive, Proxy-Connection).
+// Transfer-Encoding, Connection (close / keep-alive / upgrade), Expect: 100-continue and the
+// hop-by-hop header lines a proxy must not forward (Connection, Keep-Alive, Proxy-Connection).
 // Ambiguous framing (both Content-Length and Transfer-Encoding, two different Content-Lengths, a
-// Transfer-Encoding that does not end in chunked on a request) is an error, as RFC 9112 section 6.3
-// asks, so no request can be smuggled past the proxy or framed differently by the proxy and
-// http-echo behind it.
+// Transfer-Encoding that does not end in chunked on a request, a line ended by a bare LF) is an
+// error, as RFC 9112 section 6.3 asks, so no request can be smuggled past the proxy or framed
+// differently by the proxy and an http-echo behind it.
 //
 // A leaf library: it depends on the standard library only.
 #pragma once
@@ -41,6 +41,7 @@ struct Head {
   bool connectionKeepAlive = false;
   bool connectionUpgrade = false;
   bool hasUpgradeHeader = false;
+  bool expectContinue = false;  // "Expect: 100-continue": the client waits before its body
 
   // Hop-by-hop header lines (each with its CRLF), in order, to drop when forwarding.
   static constexpr int kMaxHopLines = 6;
@@ -53,7 +54,10 @@ struct Head {
   }
 };
 
-// Parses the head at data[0, size). Complete fills `head` with views into data.
+// Parses the head at data[0, size). Complete fills `head` with views into data. A request head
+// is an Error as soon as it holds a bare LF, rather than Incomplete until the buffer fills: it
+// could never become valid. The request target must be visible ASCII (RFC 9112 3.2: anything
+// else is percent-encoded).
 Parse parseRequest(const char* data, size_t size, Head& head);
 Parse parseResponse(const char* data, size_t size, Head& head);
 
