@@ -142,125 +142,6 @@ std::string hostPort(const std::string& host, uint16_t port) {
 }  // namespace
 
 // =============================================================================================
-// Flags.
-
-api::Result<HttpEchoOptions> parseHttpEchoFlags(const std::vector<std::string>& args,
-                                                const GetEnv& getenv) {
-  auto env = [&](std::string_view name) {
-    std::optional<std::string> v = getenv(name);
-    return v && !v->empty() ? v : std::nullopt;
-  };
-  auto error = [](std::string_view where, std::string_view what) {
-    return api::Error::badRequest(std::string(where) + ": " + std::string(what));
-  };
-  HttpEchoOptions options;
-  options.podName = env("POD_NAME").value_or("");
-  options.podIp = env("POD_IP").value_or("");
-  if (!options.podName.empty()) options.text = options.podName;
-
-  auto parsePort = [&](std::string_view where, std::string_view text) -> api::Result<uint16_t> {
-    uint16_t port = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-      return error(where, "must be a port number 0..65535, got \"" + std::string(text) + "\"");
-    }
-    return port;
-  };
-  const std::string defaultHost = options.podIp.empty() ? "127.0.0.1" : options.podIp;
-  options.host = defaultHost;
-  bool listenGiven = false;
-
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    if (!arg.starts_with("--") || arg.size() == 2) {
-      return api::Error::badRequest("unexpected argument \"" + std::string(arg) + "\"");
-    }
-    size_t eq = arg.find('=');
-    std::string flag(arg.substr(0, eq));
-    std::optional<std::string> inlineValue;
-    if (eq != std::string_view::npos) inlineValue = std::string(arg.substr(eq + 1));
-    if (flag == "--json") {
-      if (inlineValue && *inlineValue != "true" && *inlineValue != "false") {
-        return error(flag, "must be true or false, got \"" + *inlineValue + "\"");
-      }
-      options.json = !inlineValue || *inlineValue == "true";
-      continue;
-    }
-    static const char* const kValueFlags[] = {
-        "--text", "--listen", "--status", "--latency", "--fail-rate", "--seed", "--health-path"};
-    if (std::none_of(std::begin(kValueFlags), std::end(kValueFlags),
-                     [&](const char* f) { return flag == f; })) {
-      return api::Error::badRequest("unknown flag " + flag);
-    }
-    std::string value;
-    if (inlineValue) {
-      value = std::move(*inlineValue);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return error(flag, "needs a value");
-    }
-    if (flag == "--text") {
-      options.text = value;
-    } else if (flag == "--listen") {
-      size_t colon = value.rfind(':');
-      if (colon == std::string::npos) {
-        return error(flag, "must be HOST:PORT or :PORT, got \"" + value + "\"");
-      }
-      std::string host = value.substr(0, colon);
-      if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-      }
-      auto port = parsePort(flag, std::string_view(value).substr(colon + 1));
-      if (!port) return port.error();
-      options.host = host.empty() ? defaultHost : host;
-      options.port = *port;
-      listenGiven = true;
-    } else if (flag == "--status") {
-      int status = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), status);
-      if (value.empty() || ec != std::errc() || end != value.data() + value.size() ||
-          status < 200 || status > 599) {
-        return error(flag, "must be an HTTP status 200..599, got \"" + value + "\"");
-      }
-      options.status = status;
-    } else if (flag == "--latency") {
-      auto latency = parseGoDuration(value);
-      if (!latency || latency->count() < 0) {
-        return error(flag, "must be a duration such as 5ms or 1.5s, got \"" + value + "\"");
-      }
-      options.latency = *latency;
-    } else if (flag == "--fail-rate") {
-      double rate = -1;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), rate);
-      if (value.empty() || ec != std::errc() || end != value.data() + value.size() ||
-          !(rate >= 0 && rate <= 1)) {
-        return error(flag, "must be a fraction 0..1, got \"" + value + "\"");
-      }
-      options.failRate = rate;
-    } else if (flag == "--seed") {
-      uint64_t seed = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seed);
-      if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
-        return error(flag, "must be a non-negative integer, got \"" + value + "\"");
-      }
-      options.seed = seed;
-    } else if (flag == "--health-path") {
-      if (!value.empty() && value[0] != '/') {
-        return error(flag, "must start with '/' (or be empty to disable), got \"" + value + "\"");
-      }
-      options.healthPath = value;
-    }
-  }
-  if (auto port = env("PORT"); port && !listenGiven) {
-    auto p = parsePort("$PORT", *port);
-    if (!p) return p.error();
-    options.port = *p;
-  }
-  return options;
-}
-
-// =============================================================================================
 // The server.
 
 namespace {
@@ -698,31 +579,12 @@ void HttpEchoServer::stop() {
 
 // =============================================================================================
 
-namespace {
-
-constexpr std::string_view kUsage = R"(Usage: sluice http-echo [flags]
-
-A small HTTP server to run as an image: every request gets TEXT (or JSON), STATUS, after LATENCY.
-
-Flags:
-  --text TEXT          the body; a newline is appended (default: $POD_NAME, else "http-echo")
-  --listen HOST:PORT   where to listen (default $POD_IP:$PORT, else 127.0.0.1:8080)
-  --status N           the status of every answer, 200..599 (default 200)
-  --latency DURATION   delay before each answer, e.g. 5ms or 1.5s (default 0)
-  --fail-rate F        fraction 0..1 of requests answered 500 (default 0)
-  --seed N             seed for --fail-rate, for repeatable runs (default random)
-  --json               answer {"text":TEXT,"pod":$POD_NAME,"ip":$POD_IP,"path":TARGET}
-  --health-path PATH   always answered 200 "ok" (default /healthz; "" disables)
-)";
-
-}  // namespace
-
 int runHttpEcho(int argc, char** argv) {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   for (const std::string& arg : args) {
     if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
+      std::cout << httpEchoUsage();
       return 0;
     }
   }

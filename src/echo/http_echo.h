@@ -64,11 +64,14 @@ struct HttpEchoOptions {
   std::chrono::milliseconds drainTimeout{10000};
 };
 
-// Reads the flags (args excludes argv[0]); `getenv` supplies POD_IP, PORT and POD_NAME.
-// Errors are BadRequest and name the flag, e.g. `--status: must be 200..599, got "42"`.
+// Reads the flags (args excludes argv[0]); `getenv` supplies POD_IP, PORT and POD_NAME. A flag
+// given twice takes its last value. Errors are BadRequest and name the flag and what it wants,
+// e.g. `--status: must be an HTTP status 200..599, got "42"`.
 using GetEnv = std::function<std::optional<std::string>(std::string_view name)>;
 api::Result<HttpEchoOptions> parseHttpEchoFlags(const std::vector<std::string>& args,
                                                 const GetEnv& getenv);
+// The text --help prints.
+std::string_view httpEchoUsage();
 
 // The server, for embedding (tests, benchmarks). Not thread-safe except stop().
 class HttpEchoServer {

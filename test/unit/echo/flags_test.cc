@@ -74,6 +74,25 @@ TEST(ParseHttpEchoFlags, EveryFlag) {
   EXPECT_EQ(options->healthPath, "/ready");
 }
 
+TEST(ParseHttpEchoFlags, EmptyValuesAndRepeatedFlags) {
+  // An empty value, inline or not, is a value: "" disables the health path.
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--health-path="}, {"--health-path", ""}, {"--text=", "--health-path="}}) {
+    auto options = parseHttpEchoFlags(args, envOf({}));
+    ASSERT_TRUE(options.ok()) << args[0] << ": " << options.error().message;
+    EXPECT_EQ(options->healthPath, "");
+  }
+  EXPECT_EQ(parseHttpEchoFlags({"--text="}, envOf({}))->text, "");
+  // The last of a repeated flag wins; a value may look like a flag.
+  auto options = parseHttpEchoFlags(
+      {"--status", "201", "--status=202", "--json", "--json=false", "--text", "--status"},
+      envOf({}));
+  ASSERT_TRUE(options.ok()) << options.error().message;
+  EXPECT_EQ(options->status, 202);
+  EXPECT_FALSE(options->json);
+  EXPECT_EQ(options->text, "--status");
+}
+
 TEST(ParseHttpEchoFlags, ListenForms) {
   const std::vector<std::tuple<std::string, std::string, uint16_t>> cases = {
       {"127.0.0.1:0", "127.0.0.1", 0},   {":9000", "127.42.0.9", 9000},  // keeps the pod's address
@@ -91,9 +110,12 @@ TEST(ParseHttpEchoFlags, ListenForms) {
 TEST(ParseHttpEchoFlags, Errors) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--bogus"}, "unknown flag --bogus"},
+      {{"--bogus=1", "--status", "200"}, "unknown flag --bogus"},
+      {{"-x"}, "unexpected argument \"-x\""},
       {{"extra"}, "unexpected argument \"extra\""},
       {{"--"}, "unexpected argument \"--\""},
       {{"--text"}, "--text: needs a value"},
+      {{"--json", "--seed"}, "--seed: needs a value"},
       {{"--listen", "127.0.0.1"}, "--listen: must be HOST:PORT or :PORT, got \"127.0.0.1\""},
       {{"--listen", "127.0.0.1:http"}, "--listen: must be a port number 0..65535, got \"http\""},
       {{"--listen", "127.0.0.1:70000"}, "--listen: must be a port number 0..65535, got \"70000\""},
