@@ -275,7 +275,8 @@ int runServer(int argc, char** argv) {
                                                 flags.rolloutStepInterval);
   controllers::EndpointsController endpoints(*client, informers, clock,
                                              base::childLogger(log, "endpoint-controller"));
-  proxy::Proxy loadBalancer(*client, informers, {.workers = flags.proxyWorkers});
+  proxy::Proxy loadBalancer(*client, informers, clock, base::childLogger(log, "proxy"),
+                            {.workers = flags.proxyWorkers});
 
   apiserver::Handler::Options handlerOptions;
   handlerOptions.token = *token;

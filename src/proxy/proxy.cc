@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
-#include <iostream>
 #include <map>
 #include <set>
 #include <thread>
@@ -97,8 +96,11 @@ std::string unavailableResponse(const std::string& ns, const std::string& name, 
 }  // namespace
 
 struct Proxy::Impl {
-  Impl(client::Client& c, client::SharedInformers& informers, Options o)
+  Impl(client::Client& c, client::SharedInformers& informers, const base::Clock& clk,
+       base::Logger logger, Options o)
       : client(c),
+        clock(clk),
+        log(logger ? std::move(logger) : base::nullLogger()),
         workerCount(o.workers > 0
                         ? o.workers
                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
@@ -108,6 +110,8 @@ struct Proxy::Impl {
         metrics(workerCount) {}
 
   client::Client& client;
+  const base::Clock& clock;
+  base::Logger log;
   int workerCount;
   client::Informer& services;
   client::Informer& endpoints;
@@ -139,7 +143,9 @@ struct Proxy::Impl {
     while (true) {
       // A sync at least every minute, so metrics of endpoints that are gone get forgotten even
       // when nothing else changes.
-      cv.wait_for(lock, kMetricsSweepInterval, [this] { return dirty || stopping; });
+      auto deadline = clock.steadyNow() + kMetricsSweepInterval;
+      while (!dirty && !stopping && clock.waitUntil(lock, cv, deadline)) {
+      }
       if (stopping) return;
       dirty = false;
       lock.unlock();
@@ -236,8 +242,7 @@ struct Proxy::Impl {
         if (fd < 0) {
           std::string err = std::strerror(errno);
           if (listenErrors[text] != err)
-            std::cerr << "proxy: cannot listen on " << text << " for " << config->ports[index]->key
-                      << ": " << err << "\n";
+            log->warn("cannot listen on {} for {}: {}", text, config->ports[index]->key, err);
           listenErrors[text] = err;
           continue;
         }
@@ -257,7 +262,7 @@ struct Proxy::Impl {
       live.insert(p->series.get());
       for (const auto& b : p->backends) live.insert(b.series.get());
     }
-    metrics.sweep(live, std::chrono::steady_clock::now(), kMetricsGrace);
+    metrics.sweep(live, clock.steadyNow(), kMetricsGrace);
     std::shared_ptr<const Config> snapshot = std::move(config);
     for (auto& w : workers) w->publish(snapshot);
   }
@@ -294,8 +299,9 @@ struct Proxy::Impl {
   }
 };
 
-Proxy::Proxy(client::Client& client, client::SharedInformers& informers, Options options)
-    : impl_(std::make_unique<Impl>(client, informers, options)) {
+Proxy::Proxy(client::Client& client, client::SharedInformers& informers, const base::Clock& clock,
+             base::Logger log, Options options)
+    : impl_(std::make_unique<Impl>(client, informers, clock, std::move(log), options)) {
   auto& d = *impl_;
   auto changed = [&d](const client::ObjectPtr&) { d.markDirty(); };
   auto updated = [&d](const client::ObjectPtr&, const client::ObjectPtr&) { d.markDirty(); };
@@ -314,7 +320,8 @@ int Proxy::workers() const {
 api::Status Proxy::start() {
   auto& d = *impl_;
   for (int i = 0; i < d.workerCount; ++i) {
-    d.workers.push_back(std::make_unique<Worker>(i));
+    d.workers.push_back(std::make_unique<Worker>(
+        i, Worker::Timeouts{}, base::childLogger(d.log, "proxy-" + std::to_string(i))));
     d.workers.back()->start();
   }
   d.control = std::thread([&d] { d.run(); });

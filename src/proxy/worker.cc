@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <iostream>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -56,8 +55,8 @@ class Listener : public EventLoop::Handler {
         if (errno == EINTR || errno == ECONNABORTED) continue;
         if (errno == EMFILE || errno == ENFILE) {
           if (!warned_)
-            std::cerr << "proxy: cannot accept on " << socket_->address << ": "
-                      << std::strerror(errno) << " (pausing accepts until descriptors free up)\n";
+            w_.log->warn("cannot accept on {}: {} (pausing accepts until descriptors free up)",
+                         socket_->address, std::strerror(errno));
           warned_ = true;
           // The socket stays readable (level-triggered): stop watching it until the next tick,
           // or the loop would spin on it.
@@ -146,8 +145,7 @@ void Worker::State::apply(std::shared_ptr<const Config> c) {
     }
     auto* listener = new Listener(*this, l.socket, port);
     if (!loop.add(l.socket->fd, EPOLLIN | EPOLLEXCLUSIVE, listener)) {
-      std::cerr << "proxy: cannot watch " << l.socket->address << ": " << std::strerror(errno)
-                << "\n";
+      log->error("cannot watch {}: {}", l.socket->address, std::strerror(errno));
       delete listener;
       continue;
     }
@@ -178,7 +176,8 @@ void Worker::State::tick() {
     if (!c->retired) c->tick(now);
 }
 
-Worker::Worker(int index, Timeouts timeouts) : state_(std::make_unique<State>(index, timeouts)) {}
+Worker::Worker(int index, Timeouts timeouts, base::Logger log)
+    : state_(std::make_unique<State>(index, timeouts, std::move(log))) {}
 
 Worker::~Worker() {
   stop();

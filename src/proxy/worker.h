@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/log.h"
 #include "proxy/config.h"
 
 namespace sluice::proxy {
@@ -28,7 +29,8 @@ struct WorkerTimeouts {
 class Worker {
  public:
   using Timeouts = WorkerTimeouts;
-  explicit Worker(int index, Timeouts timeouts = {});
+  // `log` (null: nothing is logged) reports what goes wrong outside a request.
+  explicit Worker(int index, Timeouts timeouts = {}, base::Logger log = nullptr);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;

@@ -21,6 +21,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "base/log.h"
 #include "proxy/config.h"
 #include "proxy/event_loop.h"
 #include "proxy/metrics.h"
@@ -83,9 +84,10 @@ class Connection;
 class Upstream;
 
 struct Worker::State {
-  State(int index_, Timeouts timeouts_)
+  State(int index_, Timeouts timeouts_, base::Logger log_)
       : index(index_),
         timeouts(timeouts_),
+        log(log_ ? std::move(log_) : base::nullLogger()),
         loop([this] { applyPending(); }, [this] { tick(); },
              static_cast<int>(timeouts_.tick.count())) {}
   ~State();
@@ -93,6 +95,7 @@ struct Worker::State {
   int index;
   Timeouts timeouts;  // a backend that has the whole request and is silent for `response` gets
                       // it answered 504 (nginx's proxy_read_timeout default is the same 60 s)
+  base::Logger log;
   EventLoop loop;
   BufferPool buffers;
 
