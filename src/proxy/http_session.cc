@@ -304,7 +304,7 @@ class Session : public Connection {
              config->series.get(), 503);
       return;
     }
-    first_ = config->pick(clientIp_);
+    first_ = config->balancer->pick({config->backends, clientIp_});
     attempt_ = 0;
     upstreamActive_ = started_;
     acquire(false);

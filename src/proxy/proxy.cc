@@ -24,29 +24,6 @@ ListenSocket::~ListenSocket() {
   ::close(fd);
 }
 
-size_t PortConfig::pick(uint32_t clientIp) const {
-  size_t rr = shared->next.fetch_add(1, std::memory_order_relaxed) % backends.size();
-  const auto& affinity = shared->affinity;
-  if (!affinity) return rr;
-  auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(affinity->mu);
-  auto it = affinity->clients.find(clientIp);
-  if (it != affinity->clients.end() && now - it->second.second < affinity->timeout) {
-    for (size_t i = 0; i < backends.size(); ++i)
-      if (backends[i].key == it->second.first) {
-        it->second.second = now;
-        return i;
-      }
-  }
-  if (affinity->clients.size() > 65536) {
-    // Forget clients whose affinity expired, so the table stays as big as the live clients.
-    for (auto c = affinity->clients.begin(); c != affinity->clients.end();)
-      c = now - c->second.second >= affinity->timeout ? affinity->clients.erase(c) : std::next(c);
-  }
-  affinity->clients[clientIp] = {backends[rr].key, now};
-  return rr;
-}
-
 namespace {
 
 std::string addressText(const sockaddr_in& a) {
@@ -128,7 +105,12 @@ struct Proxy::Impl {
   std::map<std::string, std::shared_ptr<ListenSocket>> sockets;  // "ip:port"
   std::map<std::string, std::weak_ptr<ListenSocket>> released;   // left out of the snapshot
   std::map<std::string, std::string> listenErrors;               // "ip:port" -> last error
-  std::map<std::string, std::shared_ptr<PortShared>> shared;     // port key
+  // Each port's balancing policy, kept while its settings stay the same.
+  struct KeptBalancer {
+    Balancing balancing;
+    std::shared_ptr<LoadBalancer> balancer;
+  };
+  std::map<std::string, KeptBalancer> balancers;  // port key
 
   void markDirty() {
     {
@@ -154,21 +136,19 @@ struct Proxy::Impl {
     }
   }
 
-  // The shared state of a port: kept while its affinity settings stay the same.
-  std::shared_ptr<PortShared> sharedFor(const std::string& key, const json::value& svc) {
-    bool clientIp = api::getString(svc, "spec.sessionAffinity") == "ClientIP";
-    auto timeout = std::chrono::seconds(
-        api::getInt(svc, "spec.sessionAffinityConfig.clientIP.timeoutSeconds", 10800));
-    auto& s = shared[key];
-    bool same = s && (clientIp ? s->affinity && s->affinity->timeout == timeout : !s->affinity);
-    if (!same) {
-      s = std::make_shared<PortShared>();
-      if (clientIp) {
-        s->affinity = std::make_shared<Affinity>();
-        s->affinity->timeout = timeout;
-      }
+  // The balancing policy of a port: kept while its settings stay the same, so a round-robin
+  // cursor and an affinity table survive endpoint changes.
+  std::shared_ptr<LoadBalancer> balancerFor(const std::string& key, const json::value& svc) {
+    Balancing balancing;
+    if (api::getString(svc, "spec.sessionAffinity") == "ClientIP") {
+      balancing.policy = Balancing::Policy::ClientIp;
+      balancing.affinityTimeout = std::chrono::seconds(
+          api::getInt(svc, "spec.sessionAffinityConfig.clientIP.timeoutSeconds", 10800));
     }
-    return s;
+    auto& kept = balancers[key];
+    if (!kept.balancer || kept.balancing != balancing)
+      kept = {balancing, newLoadBalancer(balancing, clock)};
+    return kept.balancer;
   }
 
   // Builds a snapshot from what the informers hold and publishes it to every worker.
@@ -201,7 +181,7 @@ struct Proxy::Impl {
         pc->port = port;
         std::string appProtocol = api::getString(p, "appProtocol");
         pc->http = appProtocol == "http" || appProtocol == "kubernetes.io/http";
-        pc->shared = sharedFor(pc->key, *svc);
+        pc->balancer = balancerFor(pc->key, *svc);
         pc->series = metrics.series(ns, name, port, "", "");
         pc->unavailable = unavailableResponse(ns, name, port);
         livePorts.insert(pc->key);
@@ -224,8 +204,8 @@ struct Proxy::Impl {
         config->ports.push_back(std::move(pc));
       }
     }
-    for (auto it = shared.begin(); it != shared.end();)
-      it = livePorts.count(it->first) ? std::next(it) : shared.erase(it);
+    for (auto it = balancers.begin(); it != balancers.end();)
+      it = livePorts.count(it->first) ? std::next(it) : balancers.erase(it);
 
     std::map<std::string, std::shared_ptr<ListenSocket>> nextSockets;
     for (const auto& [text, index] : wantListen) {

@@ -73,7 +73,7 @@ class Listener : public EventLoop::Handler {
       } else if (port->removed || config.backends.empty()) {
         ::close(fd);
       } else {
-        openTunnel(w_, fd, port, config.pick(peer.sin_addr.s_addr));
+        openTunnel(w_, fd, port, config.balancer->pick({config.backends, peer.sin_addr.s_addr}));
       }
     }
   }

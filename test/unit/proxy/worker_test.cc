@@ -19,6 +19,8 @@
 
 #include <gtest/gtest.h>
 
+#include "proxy/round_robin.h"
+
 namespace sluice::proxy {
 namespace {
 
@@ -167,7 +169,7 @@ class Fixture {
     port->service = "web";
     port->port = 80;
     port->http = http;
-    port->shared = std::make_shared<PortShared>();
+    port->balancer = std::make_shared<RoundRobin>();
     port->series = metrics_.series("test", "web", 80, "", "");
     port->unavailable =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 12\r\n\r\nno backends\n";
