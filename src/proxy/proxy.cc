@@ -1,6 +1,5 @@
 #include "proxy/proxy.h"
 
-#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,37 +10,19 @@
 #include <set>
 #include <thread>
 
-#include "api/object.h"
+#include "api/resources.h"
 #include "client/informer.h"
 #include "proxy/config.h"
+#include "proxy/snapshot.h"
 #include "proxy/worker.h"
 
 namespace sluice::proxy {
-
-namespace json = boost::json;
 
 ListenSocket::~ListenSocket() {
   ::close(fd);
 }
 
 namespace {
-
-std::string addressText(const sockaddr_in& a) {
-  char ip[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
-  return std::string(ip) + ":" + std::to_string(ntohs(a.sin_port));
-}
-
-bool parseAddress(const std::string& ip, uint16_t port, sockaddr_in& out) {
-  out = {};
-  out.sin_family = AF_INET;
-  out.sin_port = htons(port);
-  return port != 0 && inet_pton(AF_INET, ip.c_str(), &out.sin_addr) == 1;
-}
-
-uint64_t backendKey(const sockaddr_in& a) {
-  return (uint64_t{ntohl(a.sin_addr.s_addr)} << 16) | ntohs(a.sin_port);
-}
 
 // A listening socket on `at`, or -1 with errno.
 int listenOn(const sockaddr_in& at) {
@@ -62,13 +43,6 @@ int listenOn(const sockaddr_in& at) {
 // a rollout still sees the old pods' final counts), then go.
 constexpr std::chrono::seconds kMetricsGrace{600};
 constexpr std::chrono::seconds kMetricsSweepInterval{60};
-
-std::string unavailableResponse(const std::string& ns, const std::string& name, uint16_t port) {
-  std::string body = "no endpoints available for service \"" + ns + "/" + name + "\" port " +
-                     std::to_string(port) + "\n";
-  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n\r\n" + body;
-}
 
 }  // namespace
 
@@ -138,13 +112,7 @@ struct Proxy::Impl {
 
   // The balancing policy of a port: kept while its settings stay the same, so a round-robin
   // cursor and an affinity table survive endpoint changes.
-  std::shared_ptr<LoadBalancer> balancerFor(const std::string& key, const json::value& svc) {
-    Balancing balancing;
-    if (api::getString(svc, "spec.sessionAffinity") == "ClientIP") {
-      balancing.policy = Balancing::Policy::ClientIp;
-      balancing.affinityTimeout = std::chrono::seconds(
-          api::getInt(svc, "spec.sessionAffinityConfig.clientIP.timeoutSeconds", 10800));
-    }
+  std::shared_ptr<LoadBalancer> balancerFor(const std::string& key, const Balancing& balancing) {
     auto& kept = balancers[key];
     if (!kept.balancer || kept.balancing != balancing)
       kept = {balancing, newLoadBalancer(balancing, clock)};
@@ -153,62 +121,36 @@ struct Proxy::Impl {
 
   // Builds a snapshot from what the informers hold and publishes it to every worker.
   void sync() {
+    RouteTable table = buildRouteTable({
+        .services = services.list(),
+        .endpoints = [this](const std::string& key) { return endpoints.get(key); },
+        .pods = [this](const std::string& key) { return pods.get(key); },
+    });
     auto config = std::make_shared<Config>();
-    std::map<std::string, size_t> wantListen;  // "ip:port" -> port index
-    std::map<std::string, sockaddr_in> addresses;
     std::set<std::string> livePorts;
-    for (const auto& svc : services.list()) {
-      std::string type = api::getString(*svc, "spec.type", "ClusterIP");
-      if (type == "ExternalName") continue;
-      std::string ns = api::getString(*svc, "metadata.namespace");
-      std::string name = api::getString(*svc, "metadata.name");
-      std::string clusterIp = api::getString(*svc, "spec.clusterIP");
-      std::vector<std::string> ingress;
-      if (auto* ing = api::find(*svc, "status.loadBalancer.ingress"); ing && ing->is_array())
-        for (const auto& i : ing->as_array())
-          if (auto ip = api::getString(i, "ip"); !ip.empty()) ingress.push_back(ip);
-      auto ep = endpoints.get(client::Informer::keyOf(*svc));
-      auto* ports = api::find(*svc, "spec.ports");
-      if (!ports || !ports->is_array()) continue;
-      for (const auto& p : ports->as_array()) {
-        if (api::getString(p, "protocol", "TCP") != "TCP") continue;
-        auto port = static_cast<uint16_t>(api::getInt(p, "port"));
-        std::string portName = api::getString(p, "name");
-        auto pc = std::make_shared<PortConfig>();
-        pc->key = ns + "/" + name + "/" + std::to_string(port);
-        pc->ns = ns;
-        pc->service = name;
-        pc->port = port;
-        std::string appProtocol = api::getString(p, "appProtocol");
-        pc->http = appProtocol == "http" || appProtocol == "kubernetes.io/http";
-        pc->balancer = balancerFor(pc->key, *svc);
-        pc->series = metrics.series(ns, name, port, "", "");
-        pc->unavailable = unavailableResponse(ns, name, port);
-        livePorts.insert(pc->key);
-        addBackends(*pc, ep.get(), portName);
-        size_t index = config->ports.size();
-        // L4 listens only while there is somewhere to send connections ("connection refused"
-        // otherwise); L7 always listens, to answer 503 saying why.
-        if (pc->http || !pc->backends.empty()) {
-          auto want = [&](const std::string& ip, uint16_t at) {
-            sockaddr_in a;
-            if (!parseAddress(ip, at, a)) return;
-            auto text = addressText(a);
-            if (wantListen.emplace(text, index).second) addresses[text] = a;
-          };
-          if (!clusterIp.empty() && clusterIp != "None") want(clusterIp, port);
-          for (const auto& ip : ingress) want(ip, port);
-          if (auto np = api::getInt(p, "nodePort"); np > 0)
-            want("127.0.0.1", static_cast<uint16_t>(np));
-        }
-        config->ports.push_back(std::move(pc));
-      }
+    for (PortRoute& route : table.ports) {
+      auto pc = std::make_shared<PortConfig>();
+      pc->key = route.key;
+      pc->ns = route.ns;
+      pc->service = route.service;
+      pc->port = route.port;
+      pc->http = route.http;
+      pc->balancer = balancerFor(route.key, route.balancing);
+      pc->series = metrics.series(route.ns, route.service, route.port, "", "");
+      pc->unavailable = std::move(route.unavailable);
+      for (const EndpointRoute& e : route.endpoints)
+        pc->backends.push_back(
+            {e.address, e.key,
+             metrics.series(route.ns, route.service, route.port, e.endpoint, e.version)});
+      livePorts.insert(pc->key);
+      config->ports.push_back(std::move(pc));
     }
     for (auto it = balancers.begin(); it != balancers.end();)
       it = livePorts.count(it->first) ? std::next(it) : balancers.erase(it);
 
     std::map<std::string, std::shared_ptr<ListenSocket>> nextSockets;
-    for (const auto& [text, index] : wantListen) {
+    for (const ListenRoute& l : table.listeners) {
+      const std::string& text = l.address;
       auto it = sockets.find(text);
       std::shared_ptr<ListenSocket> socket;
       if (it != sockets.end()) {
@@ -218,11 +160,11 @@ struct Proxy::Impl {
         // binding again would fail with EADDRINUSE, so take it back.
         socket = std::move(held);
       } else {
-        int fd = listenOn(addresses[text]);
+        int fd = listenOn(l.at);
         if (fd < 0) {
           std::string err = std::strerror(errno);
           if (listenErrors[text] != err)
-            log->warn("cannot listen on {} for {}: {}", text, config->ports[index]->key, err);
+            log->warn("cannot listen on {} for {}: {}", text, config->ports[l.port]->key, err);
           listenErrors[text] = err;
           continue;
         }
@@ -230,7 +172,7 @@ struct Proxy::Impl {
         socket = std::make_shared<ListenSocket>(fd, text);
       }
       nextSockets[text] = socket;
-      config->listeners.push_back({socket, index});
+      config->listeners.push_back({socket, l.port});
     }
     for (auto& [text, socket] : sockets)
       if (!nextSockets.count(text)) released[text] = socket;
@@ -245,37 +187,6 @@ struct Proxy::Impl {
     metrics.sweep(live, clock.steadyNow(), kMetricsGrace);
     std::shared_ptr<const Config> snapshot = std::move(config);
     for (auto& w : workers) w->publish(snapshot);
-  }
-
-  // The ready addresses of `ep` for the Service port named `portName` (the only port when the
-  // Endpoints have one), sorted so that every snapshot orders them the same way.
-  void addBackends(PortConfig& pc, const json::value* ep, const std::string& portName) {
-    if (!ep) return;
-    auto* subsets = api::find(*ep, "subsets");
-    if (!subsets || !subsets->is_array()) return;
-    for (const auto& s : subsets->as_array()) {
-      uint16_t target = 0;
-      if (auto* eps = api::find(s, "ports"); eps && eps->is_array())
-        for (const auto& e : eps->as_array())
-          if (api::getString(e, "name") == portName || eps->as_array().size() == 1)
-            target = static_cast<uint16_t>(api::getInt(e, "port"));
-      if (!target) continue;
-      auto* addrs = api::find(s, "addresses");
-      if (!addrs || !addrs->is_array()) continue;
-      for (const auto& addr : addrs->as_array()) {
-        Backend b;
-        if (!parseAddress(api::getString(addr, "ip"), target, b.address)) continue;
-        b.key = backendKey(b.address);
-        std::string version;
-        if (auto pod = pods.get(api::getString(addr, "targetRef.namespace") + "/" +
-                                api::getString(addr, "targetRef.name")))
-          version = api::getString(*pod, "metadata.labels.version");
-        b.series = metrics.series(pc.ns, pc.service, pc.port, addressText(b.address), version);
-        pc.backends.push_back(std::move(b));
-      }
-    }
-    std::sort(pc.backends.begin(), pc.backends.end(),
-              [](const Backend& a, const Backend& b) { return a.key < b.key; });
   }
 };
 
