@@ -4,13 +4,13 @@
 
 #include "cli/cli.h"
 #include "cmd/commands.h"
-#include "node/http_echo.h"
+#include "echo/http_echo.h"
 
 int main(int argc, char** argv) {
   if (argc >= 2) {
     std::string_view sub = argv[1];
     if (sub == "server") return sluice::cmd::runServer(argc - 1, argv + 1);
-    if (sub == "http-echo") return sluice::node::runHttpEcho(argc - 1, argv + 1);
+    if (sub == "http-echo") return sluice::echo::runHttpEcho(argc - 1, argv + 1);
   }
   return sluice::cli::run(argc, argv);
 }

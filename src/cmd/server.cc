@@ -33,7 +33,6 @@
 #include "controllers/replicaset/replicaset_controller.h"
 #include "controllers/service/endpoints_controller.h"
 #include "node/agent.h"
-#include "node/http_echo.h"
 #include "node/image_catalog.h"
 #include "proxy/proxy.h"
 #include "store/store.h"
@@ -283,7 +282,8 @@ int runServer(int argc, char** argv) {
                                                 flags.rolloutStepInterval);
   controllers::EndpointsController endpoints(*client, informers, clock,
                                              base::childLogger(log, "endpoint-controller"));
-  proxy::Proxy loadBalancer(*client, informers, {.workers = flags.proxyWorkers});
+  proxy::Proxy loadBalancer(*client, informers, clock, base::childLogger(log, "proxy"),
+                            {.workers = flags.proxyWorkers});
 
   apiserver::Handler::Options handlerOptions;
   handlerOptions.token = *token;

@@ -14,12 +14,16 @@
 //
 // Threading: informer callbacks only mark the state dirty; one control thread builds snapshots
 // and owns the listening sockets; `workers` threads (default: one per core) run the data path.
+// What goes wrong outside a request (an address it cannot listen on, accepts paused for want of
+// descriptors) is logged through the logger it is given, once per cause.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "api/error.h"
+#include "base/clock.h"
+#include "base/log.h"
 #include "client/client.h"
 #include "client/shared_informers.h"
 
@@ -31,8 +35,10 @@ class Proxy {
     int workers = 0;  // 0: one per core
   };
   // Registers its handlers on `informers` (Services, Endpoints, Pods), which the caller starts
-  // before start().
-  Proxy(client::Client& client, client::SharedInformers& informers, Options options);
+  // before start(). `clock` (steady time: ClientIP affinity expiry, metrics of gone endpoints)
+  // outlives the proxy.
+  Proxy(client::Client& client, client::SharedInformers& informers, const base::Clock& clock,
+        base::Logger log, Options options);
   ~Proxy();
   api::Status start();
   void stop();

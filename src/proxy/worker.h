@@ -2,15 +2,9 @@
 // upstream connections. Workers share the listening sockets (registered with EPOLLEXCLUSIVE, so
 // one worker wakes per new connection) and nothing else on the data path.
 //
-// L4 ports: each accepted connection is tunnelled to one backend; bytes are copied through a
-// per-connection buffer, and a direction that fills a whole buffer in one read switches to
-// splice(2) through a pipe, so bulk transfers move without copying through user space.
-//
-// L7 ports (appProtocol: http): HTTP/1.1 requests are read one at a time, each sent to the
-// backend picked for it over an idle keep-alive connection from the worker's pool (or a new
-// one), and the response streamed back. Request and response heads are edited in place
-// (hop-by-hop headers dropped, "Connection: close" added where the client's connection ends);
-// buffers belong to connections and are reused, so a request costs no allocation.
+// The worker owns the loop, the listeners and the snapshot in use; what happens on a connection
+// lives with its kind: the L4 tunnel in tunnel.h, the L7 session and its upstream pool in
+// http_session.h (both share worker_internal.h, the worker's internals).
 #pragma once
 
 #include <chrono>
@@ -18,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/log.h"
 #include "proxy/config.h"
 
 namespace sluice::proxy {
@@ -34,7 +29,8 @@ struct WorkerTimeouts {
 class Worker {
  public:
   using Timeouts = WorkerTimeouts;
-  explicit Worker(int index, Timeouts timeouts = {});
+  // `log` (null: nothing is logged) reports what goes wrong outside a request.
+  explicit Worker(int index, Timeouts timeouts = {}, base::Logger log = nullptr);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;

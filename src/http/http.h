@@ -1,21 +1,25 @@
-// HTTP/1.x message framing for the load balancer's L7 path: parses a request or response head
-// in place (no allocation: every field is a view into the caller's buffer) and tracks where a
-// message body ends (Content-Length, chunked, or until close), so the proxy can forward bytes
-// verbatim and know when an upstream connection is free for the next request.
+// HTTP/1.x message framing, shared by the load balancer's L7 path and http-echo, so both apply
+// one set of rules about where a message ends. Parses a request or response head in place (no
+// allocation: every field is a view into the caller's buffer) and tracks where a message body
+// ends (Content-Length, chunked, or until close), so a proxy can forward bytes verbatim and know
+// when an upstream connection is free for the next request, and a server can skip a body.
 //
-// Only what a proxy needs is interpreted: the start line, Content-Length, Transfer-Encoding,
-// Connection (close / keep-alive / upgrade) and the hop-by-hop header lines a proxy must not
-// forward (Connection, Keep-Alive, Proxy-Connection). Ambiguous framing (both Content-Length and
-// Transfer-Encoding, two different Content-Lengths, a Transfer-Encoding that does not end in
-// chunked on a request) is an error, as RFC 9112 section 6.3 asks, so no request can be
-// smuggled past the proxy.
+// Only what a proxy or a small server needs is interpreted: the start line, Content-Length,
+// Transfer-Encoding, Connection (close / keep-alive / upgrade), Expect: 100-continue and the
+// hop-by-hop header lines a proxy must not forward (Connection, Keep-Alive, Proxy-Connection).
+// Ambiguous framing (both Content-Length and Transfer-Encoding, two different Content-Lengths, a
+// Transfer-Encoding that does not end in chunked on a request, a line ended by a bare LF) is an
+// error, as RFC 9112 section 6.3 asks, so no request can be smuggled past the proxy or framed
+// differently by the proxy and an http-echo behind it.
+//
+// A leaf library: it depends on the standard library only.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-namespace sluice::proxy::http {
+namespace sluice::http {
 
 enum class Parse { Complete, Incomplete, Error };
 
@@ -37,6 +41,7 @@ struct Head {
   bool connectionKeepAlive = false;
   bool connectionUpgrade = false;
   bool hasUpgradeHeader = false;
+  bool expectContinue = false;  // "Expect: 100-continue": the client waits before its body
 
   // Hop-by-hop header lines (each with its CRLF), in order, to drop when forwarding.
   static constexpr int kMaxHopLines = 6;
@@ -49,7 +54,10 @@ struct Head {
   }
 };
 
-// Parses the head at data[0, size). Complete fills `head` with views into data.
+// Parses the head at data[0, size). Complete fills `head` with views into data. A request head
+// is an Error as soon as it holds a bare LF, rather than Incomplete until the buffer fills: it
+// could never become valid. The request target must be visible ASCII (RFC 9112 3.2: anything
+// else is percent-encoded).
 Parse parseRequest(const char* data, size_t size, Head& head);
 Parse parseResponse(const char* data, size_t size, Head& head);
 
@@ -100,4 +108,4 @@ class BodyFraming {
   int sizeDigits_ = 0;
 };
 
-}  // namespace sluice::proxy::http
+}  // namespace sluice::http

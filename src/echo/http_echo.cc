@@ -1,4 +1,4 @@
-#include "node/http_echo.h"
+#include "echo/http_echo.h"
 
 #include <signal.h>
 
@@ -6,15 +6,16 @@
 #include <boost/asio.hpp>
 #include <cerrno>
 #include <charconv>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <limits>
 #include <random>
 #include <utility>
 
-namespace sluice::node {
+#include "api/duration.h"
+#include "http/http.h"
+
+namespace sluice::echo {
 
 using api::parseGoDuration;
 
@@ -33,57 +34,6 @@ constexpr size_t kFlushAt = 64 * 1024;
 // After "Connection: close", unread request bytes are drained this long before closing, so that
 // the close does not turn into a reset that destroys the last answer in flight.
 constexpr std::chrono::seconds kLingerTimeout{2};
-
-// ASCII case-insensitive comparison, for header names and tokens.
-bool iequals(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [&](char x, char y) { return lower(x) == lower(y); });
-}
-
-std::string_view trimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// RFC 9110 token characters, for methods and header names.
-bool isTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
-}
-
-bool isToken(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), isTokenChar);
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool parseRequestLine(std::string_view line, HttpRequestHead& head) {
-  size_t sp1 = line.find(' ');
-  if (sp1 == std::string_view::npos) return false;
-  size_t sp2 = line.find(' ', sp1 + 1);
-  if (sp2 == std::string_view::npos) return false;
-  head.method = line.substr(0, sp1);
-  head.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  std::string_view version = line.substr(sp2 + 1);
-  if (!isToken(head.method) || head.target.empty()) return false;
-  // Visible ASCII only: anything else must be percent-encoded (RFC 3986).
-  for (char c : head.target) {
-    if (c < 0x21 || c > 0x7e) return false;
-  }
-  if (version.size() != 8 || !version.starts_with("HTTP/1.") || version[7] < '0' ||
-      version[7] > '9') {
-    return false;
-  }
-  head.minorVersion = version[7] - '0';
-  return true;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Answers.
@@ -192,295 +142,6 @@ std::string hostPort(const std::string& host, uint16_t port) {
 }  // namespace
 
 // =============================================================================================
-// Parsing.
-
-ParseStatus parseHttpRequestHead(std::string_view data, HttpRequestHead& head, size_t& consumed) {
-  head = HttpRequestHead();
-  size_t pos = 0;
-  // RFC 9112 2.2: a server should ignore empty lines received before the request line.
-  while (pos < data.size() && (data[pos] == '\r' || data[pos] == '\n')) ++pos;
-  bool requestLine = true;
-  bool sawLength = false, sawTransferEncoding = false;
-  bool closeToken = false, keepAliveToken = false;
-  for (;;) {
-    size_t newline = data.find('\n', pos);
-    if (newline == std::string_view::npos) return ParseStatus::Incomplete;
-    std::string_view line = data.substr(pos, newline - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    pos = newline + 1;
-    if (requestLine) {
-      if (!parseRequestLine(line, head)) return ParseStatus::Bad;
-      requestLine = false;
-      continue;
-    }
-    if (line.empty()) break;
-    if (line[0] == ' ' || line[0] == '\t') return ParseStatus::Bad;  // obsolete line folding
-    size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return ParseStatus::Bad;
-    std::string_view name = line.substr(0, colon);
-    if (!isToken(name)) return ParseStatus::Bad;  // also rejects "Name :"
-    std::string_view value = trimSpaces(line.substr(colon + 1));
-    if (iequals(name, "content-length")) {
-      uint64_t length = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
-      if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
-        return ParseStatus::Bad;
-      }
-      if (sawLength && length != head.contentLength) return ParseStatus::Bad;
-      sawLength = true;
-      head.contentLength = length;
-    } else if (iequals(name, "transfer-encoding")) {
-      sawTransferEncoding = true;
-      size_t comma = value.rfind(',');
-      std::string_view last =
-          trimSpaces(comma == std::string_view::npos ? value : value.substr(comma + 1));
-      // A request body whose last coding is not chunked has no knowable end (RFC 9112 6.3).
-      if (!iequals(last, "chunked")) return ParseStatus::Bad;
-      head.chunked = true;
-    } else if (iequals(name, "connection")) {
-      while (!value.empty()) {
-        size_t comma = value.find(',');
-        std::string_view token = trimSpaces(value.substr(0, comma));
-        if (iequals(token, "close")) closeToken = true;
-        if (iequals(token, "keep-alive")) keepAliveToken = true;
-        value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
-      }
-    } else if (iequals(name, "expect")) {
-      head.expectContinue = iequals(value, "100-continue");
-    }
-  }
-  head.keepAlive = head.minorVersion >= 1 ? !closeToken : keepAliveToken && !closeToken;
-  if (sawTransferEncoding) {
-    head.contentLength = 0;
-    // Both framings at once may be a smuggling attempt: answer, then close (RFC 9112 6.3).
-    if (sawLength) head.keepAlive = false;
-  }
-  consumed = pos;
-  return ParseStatus::Complete;
-}
-
-void HttpBodySkipper::startLength(uint64_t length) {
-  remaining_ = length;
-  state_ = length == 0 ? State::Done : State::Length;
-}
-
-void HttpBodySkipper::startChunked() {
-  state_ = State::ChunkSize;
-  remaining_ = 0;
-  sizeDigits_ = 0;
-}
-
-size_t HttpBodySkipper::consume(std::string_view data) {
-  size_t i = 0;
-  auto endOfSizeLine = [&] { state_ = remaining_ == 0 ? State::TrailerStart : State::ChunkData; };
-  while (i < data.size() && state_ != State::Done && state_ != State::Failed) {
-    const char c = data[i];
-    switch (state_) {
-      case State::Length:
-      case State::ChunkData: {
-        uint64_t n = std::min<uint64_t>(remaining_, data.size() - i);
-        i += n;
-        remaining_ -= n;
-        if (remaining_ == 0) state_ = state_ == State::Length ? State::Done : State::ChunkDataCr;
-        break;
-      }
-      case State::ChunkSize: {
-        int digit = hexValue(c);
-        if (digit >= 0) {
-          if (remaining_ > (std::numeric_limits<uint64_t>::max() >> 4)) {
-            state_ = State::Failed;
-            break;
-          }
-          remaining_ = remaining_ * 16 + static_cast<uint64_t>(digit);
-          ++sizeDigits_;
-          ++i;
-        } else if (sizeDigits_ == 0) {
-          state_ = State::Failed;
-        } else if (c == ';' || c == ' ' || c == '\t') {
-          state_ = State::ChunkExt;
-          ++i;
-        } else if (c == '\r') {
-          state_ = State::ChunkSizeLf;
-          ++i;
-        } else if (c == '\n') {
-          ++i;
-          endOfSizeLine();
-        } else {
-          state_ = State::Failed;
-        }
-        break;
-      }
-      case State::ChunkExt:
-        ++i;
-        if (c == '\n') endOfSizeLine();
-        break;
-      case State::ChunkSizeLf:
-        if (c != '\n') {
-          state_ = State::Failed;
-          break;
-        }
-        ++i;
-        endOfSizeLine();
-        break;
-      case State::ChunkDataCr:
-        if (c == '\r') {
-          state_ = State::ChunkDataLf;
-          ++i;
-          break;
-        }
-        [[fallthrough]];  // a bare LF ends the chunk too
-      case State::ChunkDataLf:
-        if (c != '\n') {
-          state_ = State::Failed;
-          break;
-        }
-        ++i;
-        startChunked();
-        break;
-      case State::TrailerStart:
-        ++i;
-        state_ = c == '\r' ? State::TrailerEndLf : c == '\n' ? State::Done : State::TrailerLine;
-        break;
-      case State::TrailerLine:
-        ++i;
-        if (c == '\n') state_ = State::TrailerStart;
-        break;
-      case State::TrailerEndLf:
-        if (c != '\n') {
-          state_ = State::Failed;
-          break;
-        }
-        ++i;
-        state_ = State::Done;
-        break;
-      case State::Done:
-      case State::Failed:
-        break;
-    }
-  }
-  return i;
-}
-
-// =============================================================================================
-// Flags.
-
-api::Result<HttpEchoOptions> parseHttpEchoFlags(const std::vector<std::string>& args,
-                                                const GetEnv& getenv) {
-  auto env = [&](std::string_view name) {
-    std::optional<std::string> v = getenv(name);
-    return v && !v->empty() ? v : std::nullopt;
-  };
-  auto error = [](std::string_view where, std::string_view what) {
-    return api::Error::badRequest(std::string(where) + ": " + std::string(what));
-  };
-  HttpEchoOptions options;
-  options.podName = env("POD_NAME").value_or("");
-  options.podIp = env("POD_IP").value_or("");
-  if (!options.podName.empty()) options.text = options.podName;
-
-  auto parsePort = [&](std::string_view where, std::string_view text) -> api::Result<uint16_t> {
-    uint16_t port = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-      return error(where, "must be a port number 0..65535, got \"" + std::string(text) + "\"");
-    }
-    return port;
-  };
-  const std::string defaultHost = options.podIp.empty() ? "127.0.0.1" : options.podIp;
-  options.host = defaultHost;
-  bool listenGiven = false;
-
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view arg = args[i];
-    if (!arg.starts_with("--") || arg.size() == 2) {
-      return api::Error::badRequest("unexpected argument \"" + std::string(arg) + "\"");
-    }
-    size_t eq = arg.find('=');
-    std::string flag(arg.substr(0, eq));
-    std::optional<std::string> inlineValue;
-    if (eq != std::string_view::npos) inlineValue = std::string(arg.substr(eq + 1));
-    if (flag == "--json") {
-      if (inlineValue && *inlineValue != "true" && *inlineValue != "false") {
-        return error(flag, "must be true or false, got \"" + *inlineValue + "\"");
-      }
-      options.json = !inlineValue || *inlineValue == "true";
-      continue;
-    }
-    static const char* const kValueFlags[] = {
-        "--text", "--listen", "--status", "--latency", "--fail-rate", "--seed", "--health-path"};
-    if (std::none_of(std::begin(kValueFlags), std::end(kValueFlags),
-                     [&](const char* f) { return flag == f; })) {
-      return api::Error::badRequest("unknown flag " + flag);
-    }
-    std::string value;
-    if (inlineValue) {
-      value = std::move(*inlineValue);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return error(flag, "needs a value");
-    }
-    if (flag == "--text") {
-      options.text = value;
-    } else if (flag == "--listen") {
-      size_t colon = value.rfind(':');
-      if (colon == std::string::npos) {
-        return error(flag, "must be HOST:PORT or :PORT, got \"" + value + "\"");
-      }
-      std::string host = value.substr(0, colon);
-      if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-      }
-      auto port = parsePort(flag, std::string_view(value).substr(colon + 1));
-      if (!port) return port.error();
-      options.host = host.empty() ? defaultHost : host;
-      options.port = *port;
-      listenGiven = true;
-    } else if (flag == "--status") {
-      int status = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), status);
-      if (value.empty() || ec != std::errc() || end != value.data() + value.size() ||
-          status < 200 || status > 599) {
-        return error(flag, "must be an HTTP status 200..599, got \"" + value + "\"");
-      }
-      options.status = status;
-    } else if (flag == "--latency") {
-      auto latency = parseGoDuration(value);
-      if (!latency || latency->count() < 0) {
-        return error(flag, "must be a duration such as 5ms or 1.5s, got \"" + value + "\"");
-      }
-      options.latency = *latency;
-    } else if (flag == "--fail-rate") {
-      double rate = -1;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), rate);
-      if (value.empty() || ec != std::errc() || end != value.data() + value.size() ||
-          !(rate >= 0 && rate <= 1)) {
-        return error(flag, "must be a fraction 0..1, got \"" + value + "\"");
-      }
-      options.failRate = rate;
-    } else if (flag == "--seed") {
-      uint64_t seed = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seed);
-      if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
-        return error(flag, "must be a non-negative integer, got \"" + value + "\"");
-      }
-      options.seed = seed;
-    } else if (flag == "--health-path") {
-      if (!value.empty() && value[0] != '/') {
-        return error(flag, "must start with '/' (or be empty to disable), got \"" + value + "\"");
-      }
-      options.healthPath = value;
-    }
-  }
-  if (auto port = env("PORT"); port && !listenGiven) {
-    auto p = parsePort("$PORT", *port);
-    if (!p) return p.error();
-    options.port = *p;
-  }
-  return options;
-}
-
-// =============================================================================================
 // The server.
 
 namespace {
@@ -578,26 +239,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
     for (;;) {
       switch (phase_) {
         case Phase::Head: {
-          HttpRequestHead request;
-          size_t used = 0;
-          ParseStatus status = parseHttpRequestHead(input(), request, used);
-          if (status == ParseStatus::Incomplete) {
+          http::Head request;
+          const std::string_view in = input();
+          http::Parse status = http::parseRequest(in.data(), in.size(), request);
+          if (status == http::Parse::Incomplete) {
             if (inputEnd_ - inputBegin_ == inputCapacity_ && !growInput()) {
               return failAndClose("HTTP/1.1 431 Request Header Fields Too Large\r\n");
             }
             return flushOrRead();
           }
-          if (status == ParseStatus::Bad) return failAndClose("HTTP/1.1 400 Bad Request\r\n");
+          if (status == http::Parse::Error) return failAndClose("HTTP/1.1 400 Bad Request\r\n");
           head_ = request.method == "HEAD";
-          keepAlive_ = request.keepAlive;
-          minorVersion_ = request.minorVersion;
+          keepAlive_ = request.keepAlive();
+          minorVersion_ = request.versionMinor;
           target_.assign(request.target);  // capacity is kept, so this allocates once at most
-          consumeInput(used);
-          if (request.chunked) {
-            body_.startChunked();
-          } else {
-            body_.startLength(request.contentLength);
-          }
+          consumeInput(request.length);
+          body_ = http::BodyFraming::forRequest(request);
           // The client waits for this before sending the body (RFC 9110 10.1.1).
           if (!body_.done() && request.expectContinue && minorVersion_ >= 1 && input().empty()) {
             output_ += "HTTP/1.1 100 Continue\r\n\r\n";
@@ -606,8 +263,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
           break;
         }
         case Phase::Body: {
-          consumeInput(body_.consume(input()));
-          if (body_.failed()) return failAndClose("HTTP/1.1 400 Bad Request\r\n");
+          const std::string_view in = input();
+          const size_t used = body_.consume(in.data(), in.size());
+          if (used == size_t(-1)) return failAndClose("HTTP/1.1 400 Bad Request\r\n");
+          consumeInput(used);
           if (!body_.done()) return flushOrRead();
           phase_ = Phase::Answer;
           break;
@@ -746,7 +405,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool head_ = false;
   bool keepAlive_ = true;
   int minorVersion_ = 1;
-  HttpBodySkipper body_;
+  http::BodyFraming body_;  // of the request being read; skipped, never stored
   bool latencyDone_ = false;
 
   bool reading_ = false;
@@ -920,31 +579,12 @@ void HttpEchoServer::stop() {
 
 // =============================================================================================
 
-namespace {
-
-constexpr std::string_view kUsage = R"(Usage: sluice http-echo [flags]
-
-A small HTTP server to run as an image: every request gets TEXT (or JSON), STATUS, after LATENCY.
-
-Flags:
-  --text TEXT          the body; a newline is appended (default: $POD_NAME, else "http-echo")
-  --listen HOST:PORT   where to listen (default $POD_IP:$PORT, else 127.0.0.1:8080)
-  --status N           the status of every answer, 200..599 (default 200)
-  --latency DURATION   delay before each answer, e.g. 5ms or 1.5s (default 0)
-  --fail-rate F        fraction 0..1 of requests answered 500 (default 0)
-  --seed N             seed for --fail-rate, for repeatable runs (default random)
-  --json               answer {"text":TEXT,"pod":$POD_NAME,"ip":$POD_IP,"path":TARGET}
-  --health-path PATH   always answered 200 "ok" (default /healthz; "" disables)
-)";
-
-}  // namespace
-
 int runHttpEcho(int argc, char** argv) {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   for (const std::string& arg : args) {
     if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
+      std::cout << httpEchoUsage();
       return 0;
     }
   }
@@ -969,4 +609,4 @@ int runHttpEcho(int argc, char** argv) {
   return 0;
 }
 
-}  // namespace sluice::node
+}  // namespace sluice::echo

@@ -10,6 +10,10 @@
 // per request once a connection is warm (buffers are per connection and reused; Asio recycles
 // its operation memory). Thousands of concurrent connections cost a few KiB each.
 //
+// Requests are framed by the load balancer's parser (http/http.h), so the proxy and this server
+// apply one set of rules about where a request ends: what the proxy would refuse as ambiguous
+// (bare LF line ends, Content-Length with Transfer-Encoding, ...) is answered 400 here too.
+//
 // Flags (argv[0] is "http-echo"; `--flag value` or `--flag=value`):
 //   --text TEXT          the body; a newline is appended (default: $POD_NAME, else "http-echo")
 //   --listen HOST:PORT   default $POD_IP:$PORT, each falling back to 127.0.0.1 and 8080;
@@ -33,14 +37,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-
 #include <string_view>
 #include <vector>
-#include "api/duration.h"
 
 #include "api/error.h"
 
-namespace sluice::node {
+namespace sluice::echo {
 
 // Entry point of `sluice http-echo`; returns the process exit code (0 after a graceful stop,
 // 1 when it cannot listen, 2 for bad flags).
@@ -62,11 +64,14 @@ struct HttpEchoOptions {
   std::chrono::milliseconds drainTimeout{10000};
 };
 
-// Reads the flags (args excludes argv[0]); `getenv` supplies POD_IP, PORT and POD_NAME.
-// Errors are BadRequest and name the flag, e.g. `--status: must be 200..599, got "42"`.
+// Reads the flags (args excludes argv[0]); `getenv` supplies POD_IP, PORT and POD_NAME. A flag
+// given twice takes its last value. Errors are BadRequest and name the flag and what it wants,
+// e.g. `--status: must be an HTTP status 200..599, got "42"`.
 using GetEnv = std::function<std::optional<std::string>(std::string_view name)>;
 api::Result<HttpEchoOptions> parseHttpEchoFlags(const std::vector<std::string>& args,
                                                 const GetEnv& getenv);
+// The text --help prints.
+std::string_view httpEchoUsage();
 
 // The server, for embedding (tests, benchmarks). Not thread-safe except stop().
 class HttpEchoServer {
@@ -94,58 +99,4 @@ class HttpEchoServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// ---------------------------------------------------------------------------------------------
-// The HTTP/1.x request parsing the server does, exposed for tests. Pure.
-
-struct HttpRequestHead {
-  std::string_view method;  // points into the parsed data
-  std::string_view target;
-  int minorVersion = 1;  // HTTP/1.0 or HTTP/1.1
-  bool keepAlive = true;
-  bool expectContinue = false;  // "Expect: 100-continue"
-  bool chunked = false;         // the body is chunked
-  uint64_t contentLength = 0;   // the body length when not chunked
-};
-
-enum class ParseStatus { Complete, Incomplete, Bad };
-
-// Parses a request line and headers from the start of `data`; on Complete, `consumed` is the
-// length of the head (blank lines before the request line included). Strict where leniency
-// would let a proxy and this server disagree on where a request ends (RFC 9112): a bad or
-// conflicting Content-Length, a Transfer-Encoding that does not end in chunked, whitespace
-// before a header's colon, and obsolete line folding are Bad; with both Transfer-Encoding and
-// Content-Length the connection closes after the answer.
-ParseStatus parseHttpRequestHead(std::string_view data, HttpRequestHead& head, size_t& consumed);
-
-// Skips a request body arriving in pieces, without storing it.
-class HttpBodySkipper {
- public:
-  void startLength(uint64_t length);
-  void startChunked();
-  // Consumes body bytes from the start of `data`; returns how many it used. Bytes after the end
-  // of the body are left alone.
-  size_t consume(std::string_view data);
-  bool done() const { return state_ == State::Done; }
-  bool failed() const { return state_ == State::Failed; }
-
- private:
-  enum class State {
-    Done,
-    Failed,
-    Length,     // `remaining_` bytes to go
-    ChunkSize,  // hex digits of a chunk size
-    ChunkExt,   // ";ext" up to the end of the size line
-    ChunkSizeLf,
-    ChunkData,  // `remaining_` bytes of chunk data
-    ChunkDataCr,
-    ChunkDataLf,
-    TrailerStart,  // at the start of a trailer line (an empty one ends the body)
-    TrailerLine,
-    TrailerEndLf,
-  };
-  State state_ = State::Done;
-  uint64_t remaining_ = 0;
-  int sizeDigits_ = 0;
-};
-
-}  // namespace sluice::node
+}  // namespace sluice::echo

@@ -1,8 +1,8 @@
-#include "proxy/http.h"
+#include "http/http.h"
 
 #include <cstring>
 
-namespace sluice::proxy::http {
+namespace sluice::http {
 
 namespace {
 
@@ -58,6 +58,15 @@ int parseVersion(std::string_view v) {
 size_t headEnd(const char* data, size_t size) {
   const void* at = memmem(data, size, "\r\n\r\n", 4);
   return at ? static_cast<size_t>(static_cast<const char*>(at) - data) + 4 : 0;
+}
+
+// Whether data[0, size) holds an LF that no CR precedes.
+bool hasBareLf(const char* data, size_t size) {
+  const char* end = data + size;
+  for (const char* p = data;
+       (p = static_cast<const char*>(memchr(p, '\n', static_cast<size_t>(end - p)))); ++p)
+    if (p == data || p[-1] != '\r') return true;
+  return false;
 }
 
 // Parses the header lines in data[from, end) (end is past the final CRLF CRLF) into head.
@@ -116,6 +125,8 @@ bool parseHeaders(const char* data, size_t from, size_t end, Head& head, bool re
       if (!hop()) return false;
     } else if (equalsIgnoreCase(name, "upgrade")) {
       head.hasUpgradeHeader = true;
+    } else if (equalsIgnoreCase(name, "expect")) {
+      head.expectContinue = equalsIgnoreCase(value, "100-continue");
     }
   }
   if (sawTransferEncoding) {
@@ -134,7 +145,7 @@ bool parseHeaders(const char* data, size_t from, size_t end, Head& head, bool re
 
 Parse parseRequest(const char* data, size_t size, Head& head) {
   size_t end = headEnd(data, size);
-  if (!end) return Parse::Incomplete;
+  if (!end) return hasBareLf(data, size) ? Parse::Error : Parse::Incomplete;
   head = Head{};
   head.length = static_cast<uint32_t>(end);
   const char* lineEnd = static_cast<const char*>(memmem(data, end, "\r\n", 2));
@@ -148,7 +159,8 @@ Parse parseRequest(const char* data, size_t size, Head& head) {
     if (!isTokenChar(static_cast<unsigned char>(c))) return Parse::Error;
   head.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   for (char c : head.target)
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return Parse::Error;
+    if (static_cast<unsigned char>(c) <= ' ' || static_cast<unsigned char>(c) >= 0x7f)
+      return Parse::Error;
   head.versionMinor = parseVersion(line.substr(sp2 + 1));
   if (head.versionMinor < 0) return Parse::Error;
   if (!parseHeaders(data, line.size() + 2, end, head, true)) return Parse::Error;
@@ -292,4 +304,4 @@ size_t BodyFraming::consume(const char* data, size_t size) {
   return i;
 }
 
-}  // namespace sluice::proxy::http
+}  // namespace sluice::http

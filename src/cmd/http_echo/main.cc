@@ -1,9 +1,0 @@
-// `sluice-http-echo`: the built-in http-echo image as an executable of its own. It is the same
-// server as `sluice http-echo`, linked with nothing but libstdc++ and Boost.JSON, so a pod that
-// runs it maps a fraction of the pages the whole sluice binary and its TLS, SQLite and YAML
-// libraries would (RSS about 3.8 MiB instead of 7.3). Catalogs name it "{http-echo}".
-#include "node/http_echo.h"
-
-int main(int argc, char** argv) {
-  return sluice::node::runHttpEcho(argc, argv);
-}
