@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "api/defaulting.h"
 #include "api/object.h"
 #include "api/resources.h"
 #include "api/validation.h"
