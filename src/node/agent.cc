@@ -600,16 +600,18 @@ api::Result<std::shared_ptr<LogStream>> NodeAgent::open(const std::string& ns,
   }
   std::function<bool()> alive;
   if (options.follow && running) {
-    // Follow while the container runs; a stream that outlives the agent ends.
+    // Follow while this run of the container runs, as the kubelet does: a restart (whose
+    // output goes to the next run's file) ends the stream, however quickly the container came
+    // back. A stream that outlives the agent ends too.
     std::weak_ptr<Impl> agent = impl_;
-    alive = [agent, key, uid, container] {
+    alive = [agent, key, uid, container, run] {
       auto d = agent.lock();
       if (!d) return false;
       std::lock_guard lock(d->mu);
       auto it = d->runtimes.find(key);
       if (it == d->runtimes.end() || it->second.uid != uid) return false;
       auto c = it->second.containers.find(container);
-      return c != it->second.containers.end() && c->second.running;
+      return c != it->second.containers.end() && c->second.running && c->second.restartCount == run;
     };
   }
   return openLogFile(logFilePath(dir, run), options.tailLines, std::move(alive));

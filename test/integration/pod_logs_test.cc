@@ -146,6 +146,20 @@ TEST_F(PodLogsTest, FollowStreamsAppendedLinesUntilTheContainerExits) {
   EXPECT_EQ(f->out(), "line-1\nline-2\nline-3\nappended\n");
 }
 
+// A restarted container writes to a new log: a follow of the old run ends, even when the
+// container is back (restartPolicy Always restarts the first time at once) before anyone looks.
+TEST_F(PodLogsTest, FollowEndsWhenTheContainerRestarts) {
+  pid_t pid = containerPid(0);
+  ASSERT_GT(pid, 1);
+  auto f = follow({}, "talker");
+  ASSERT_TRUE(waitFor([&] { return f->out() == "line-1\nline-2\nline-3\n"; }))
+      << f->out() << f->err();
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  EXPECT_EQ(f->wait(std::chrono::seconds(20)), 0) << f->err();
+  EXPECT_EQ(f->out(), "line-1\nline-2\nline-3\n");
+  EXPECT_GT(containerPid(1), 1);
+}
+
 TEST_F(PodLogsTest, FollowWithTailStartsFromTheLastLines) {
   auto f = follow({"--tail", "1"}, "talker");
   ASSERT_TRUE(waitFor([&] { return f->out() == "line-3\n"; })) << f->out() << f->err();
