@@ -30,6 +30,7 @@
 #include "client/shared_informers.h"
 #include "cmd/commands.h"
 #include "controllers/deployment/deployment_controller.h"
+#include "controllers/gateway/gatewayclass_controller.h"
 #include "controllers/replicaset/replicaset_controller.h"
 #include "controllers/service/endpoints_controller.h"
 #include "node/agent.h"
@@ -282,6 +283,8 @@ int runServer(int argc, char** argv) {
                                                 flags.rolloutStepInterval);
   controllers::EndpointsController endpoints(*client, informers, clock,
                                              base::childLogger(log, "endpoint-controller"));
+  controllers::gateway::GatewayClassController gatewayClasses(
+      *client, informers, clock, base::childLogger(log, "gatewayclass-controller"));
   proxy::Proxy loadBalancer(*client, informers, clock, base::childLogger(log, "proxy"),
                             {.workers = flags.proxyWorkers});
 
@@ -330,6 +333,7 @@ int runServer(int argc, char** argv) {
   replicaSets.start();
   deployments.start();
   endpoints.start();
+  gatewayClasses.start();
   if (auto st = loadBalancer.start(); !st) {
     std::cerr << "error: " << st.error().message << "\n";
     return 1;
@@ -342,6 +346,7 @@ int runServer(int argc, char** argv) {
   // Informer threads call into the components: stop them first.
   informers.stop();
   loadBalancer.stop();
+  gatewayClasses.stop();
   endpoints.stop();
   deployments.stop();
   replicaSets.stop();

@@ -80,17 +80,21 @@ class GatewayApiTest : public ::testing::Test {
 };
 
 TEST_F(GatewayApiTest, BuiltInGatewayClassExistsAfterStart) {
-  auto r = server.sluice({"get", "gatewayclass"});
-  EXPECT_OK(r);
-  EXPECT_EQ(withoutAge(r.out),
-            "NAME     CONTROLLER                      ACCEPTED\n"
-            "sluice   sluice.dev/gateway-controller   Unknown\n");
+  // Accepted by sluice's GatewayClass controller (at first it has the CRD's pending status).
+  ProcessResult r;
+  EXPECT_TRUE(waitFor([&] {
+    r = server.sluice({"get", "gatewayclass"});
+    return withoutAge(r.out) ==
+           "NAME     CONTROLLER                      ACCEPTED\n"
+           "sluice   sluice.dev/gateway-controller   True\n";
+  })) << r.out
+      << r.err;
   r = server.sluice({"get", "gc", "sluice", "-o", "jsonpath={.spec.controllerName}"});
   EXPECT_EQ(r.out, "sluice.dev/gateway-controller");
-  // The CRD's pending status, until the status controller answers.
   r = server.sluice({"get", "gc", "sluice", "-o",
-                     "jsonpath={.status.conditions[0].reason}/{.status.conditions[0].message}"});
-  EXPECT_EQ(r.out, "Pending/Waiting for controller");
+                     "jsonpath={.status.conditions[0].reason}/"
+                     "{.status.conditions[0].observedGeneration}"});
+  EXPECT_EQ(r.out, "Accepted/1");
   // Still one after a restart.
   server.stop();
   server.start();
@@ -295,10 +299,13 @@ TEST_F(GatewayApiTest, RealKubectlAppliesGetsAndDescribes) {
 
   r = *server.kubectl("1.33", {"get", "httproute"});
   EXPECT_EQ(withoutAge(r.out), "NAME    HOSTNAMES\nnginx\n") << r.err;
-  r = *server.kubectl("1.33", {"get", "gatewayclass"});
-  EXPECT_EQ(withoutAge(r.out),
-            "NAME     CONTROLLER                      ACCEPTED\n"
-            "sluice   sluice.dev/gateway-controller   Unknown\n");
+  EXPECT_TRUE(waitFor([&] {
+    r = *server.kubectl("1.33", {"get", "gatewayclass"});
+    return withoutAge(r.out) ==
+           "NAME     CONTROLLER                      ACCEPTED\n"
+           "sluice   sluice.dev/gateway-controller   True\n";
+  })) << r.out
+      << r.err;
   writeFile(work.path() + "/gateway.yaml", kGateway);
   r = *server.kubectl("1.33", {"apply", "-f", work.path() + "/gateway.yaml"});
   EXPECT_OK(r);
