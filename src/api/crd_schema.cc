@@ -23,7 +23,9 @@ namespace {
 using gofmt::quote;
 
 // %v of a float64.
-std::string goFloat(double d) { return gofmt::formatFloat(d, gofmt::FloatStyle::kShortest); }
+std::string goFloat(double d) {
+  return gofmt::formatFloat(d, gofmt::FloatStyle::kShortest);
+}
 
 // %#v of a value inside a map or slice.
 std::string goSyntax(const json::value& v) {

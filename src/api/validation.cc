@@ -4,9 +4,9 @@
 #include <string>
 #include <string_view>
 
-#include "api/gofmt.h"
 #include "api/gateway_resources.h"
 #include "api/gateway_validation.h"
+#include "api/gofmt.h"
 #include "api/validation_checks.h"
 
 namespace sluice::api {
