@@ -421,6 +421,7 @@ void describeService(std::ostringstream& w, client::HttpClient& c, const json::v
     w << "External Traffic Policy:\t" << p << "\n";
   w << "Internal Traffic Policy:\t" << getString(s, "spec.internalTrafficPolicy", "Cluster")
     << "\n";
+  writeServiceTraffic(w, c, s);
 }
 
 std::string describeOne(Context& ctx, client::HttpClient& c, const api::ResourceType& type,
@@ -433,6 +434,7 @@ std::string describeOne(Context& ctx, client::HttpClient& c, const api::Resource
     writeMap(w, "", "Labels", api::find(obj, "metadata.labels"));
     writeMap(w, "", "Annotations", api::find(obj, "metadata.annotations"), true);
     writeUnstructured(w, obj);
+    if (type.kind == "HTTPRoute" || type.kind == "TCPRoute") writeRouteTraffic(w, c, obj);
     metaDone = true;
   } else if (type.kind == "Deployment") {
     w << "CreationTimestamp:\t" << describeTime(getString(obj, "metadata.creationTimestamp"))

@@ -10,6 +10,8 @@
 #include <string_view>
 
 #include "http/http.h"
+#include "proxy/head_edit.h"
+#include "proxy/mirror.h"
 
 namespace sluice::proxy {
 
@@ -24,6 +26,9 @@ constexpr std::string_view kHeadTooLarge =
 constexpr std::string_view kGatewayTimeout =
     "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain\r\nContent-Length: 36\r\n"
     "Connection: close\r\n\r\nthe endpoint did not answer in time\n";
+constexpr std::string_view kHeadTooLargeAfterFilters =
+    "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 52\r\n"
+    "Connection: close\r\n\r\nthe route's filters made the request head too large\n";
 constexpr std::string_view kBadGateway =
     "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nContent-Length: 41\r\n"
     "Connection: close\r\n\r\nno endpoint answered the request in full\n";
@@ -123,6 +128,15 @@ class Session : public Connection {
 
   void tick(Clock::time_point now) override {
     if (phase_ == Phase::Closing && now - lastActive_ > w_.timeouts.linger) return close();
+    if (phase_ == Phase::Backoff && now >= retryAt_) {
+      acquire(true);
+      return drive();
+    }
+    // A route's timeouts.request / backendRequest.
+    if (phase_ == Phase::Forward && deadline_ != Clock::time_point{} && now >= deadline_) {
+      if (responded_) return close();
+      return answer(kGatewayTimeout, true, currentSeries(), 504);
+    }
     if (phase_ == Phase::Head && now - lastActive_ > w_.timeouts.clientIdle) return close();
     // Waiting on the backend: the request is all out and nothing is left to pass back.
     if (phase_ == Phase::Forward && up_ && up_->connected && reqBody_.done() && sent_ == reqEnd_ &&
@@ -184,6 +198,7 @@ class Session : public Connection {
     Own,       // the proxy answers itself (own_)
     Upgraded,  // after 101 Switching Protocols: bytes both ways until either side closes
     Closing,   // response sent, our side shut: waiting for the client's FIN
+    Backoff,   // a route's retry waits before trying again
   };
 
   uint32_t used() const { return end_offset_ - begin_; }
@@ -291,30 +306,169 @@ class Session : public Connection {
       return true;
     }
     reqEnd_ += static_cast<uint32_t>(n);
-    route();
+    route(head, std::string_view(buffer_->data + begin_, length));
     return true;
   }
 
-  // Picks a backend for the request (again, for a retry) and an upstream connection to it.
-  void route() {
-    const auto& config = port_->config;
-    if (port_->removed || config->backends.empty()) {
-      ownConfig_ = config;  // keeps `unavailable` alive while it is written
-      answer(config->unavailable, reqBody_.kind() != http::BodyFraming::Kind::None,
-             config->series.get(), 503);
+  // Picks a backend for the request and an upstream connection to it: by the port's routes
+  // when it has any (Gateway API), else over the port's own endpoints. `text` is the head as it
+  // will be forwarded.
+  void route(const http::Head& head, std::string_view text) {
+    hold_ = port_->config;
+    rule_ = nullptr;
+    routeBackend_ = nullptr;
+    respExtra_ = {};
+    deadline_ = {};
+    retriesLeft_ = 0;
+    const PortConfig& config = *hold_;
+    if (config.routes && !port_->removed) return routeByRules(head, text);
+    if (port_->removed || config.backends.empty()) {
+      ownConfig_ = hold_;  // keeps `unavailable` alive while it is written
+      answer(config.unavailable, reqBody_.kind() != http::BodyFraming::Kind::None,
+             config.series.get(), 503);
       return;
     }
-    first_ = config->balancer->pick({config->backends, clientIp_});
+    backends_ = &config.backends;
+    first_ = config.balancer->pick({config.backends, clientIp_});
     attempt_ = 0;
     upstreamActive_ = started_;
     acquire(false);
+  }
+
+  void routeByRules(const http::Head& head, std::string_view text) {
+    const RoutesConfig& routes = *hold_->routes;
+    bool hasBody = reqBody_.kind() != http::BodyFraming::Kind::None;
+    std::string_view host = headerValue(text, "host").value_or("");
+    if (size_t colon = host.rfind(':');
+        colon != std::string_view::npos && host.find(']') == std::string_view::npos)
+      host = host.substr(0, colon);
+    size_t matchIndex = 0;
+    const HttpRule* rule = routes.table->find({host, head.method, head.target, text}, &matchIndex);
+    ownConfig_ = hold_;
+    if (!rule) return answer(routes.notFound, hasBody, hold_->series.get(), 404);
+    rule_ = &routes.rules[static_cast<size_t>(rule - routes.table->rules().data())];
+    if (rule->redirect) {
+      ownText_ = redirectResponse(*rule, rule->matches[matchIndex], host, head.target);
+      return answer(ownText_, hasBody, rule_->series.get(), rule->redirect->statusCode);
+    }
+    // The backend: the one the client's session names while it has weight, else the next in
+    // the weighted cycle.
+    int chosen = -1;
+    bool pinned = false;
+    if (rule->session) {
+      std::optional<std::string_view> token;
+      if (rule->session->type == SessionPersistence::Type::Cookie) {
+        if (auto cookies = headerValue(text, "cookie"))
+          token = cookieValue(*cookies, rule->session->name);
+      } else {
+        token = headerValue(text, rule->session->name);
+      }
+      if (token)
+        for (size_t i = 0; i < rule_->backends.size(); ++i)
+          if (rule_->backends[i].weight > 0 && rule_->backends[i].token == *token) {
+            chosen = static_cast<int>(i);
+            pinned = true;
+          }
+    }
+    if (chosen < 0) chosen = rule_->schedule ? rule_->schedule->next() : -1;
+    if (chosen < 0) return answer(routes.unresolved, hasBody, rule_->series.get(), 500);
+    const RouteBackend& b = rule_->backends[static_cast<size_t>(chosen)];
+    routeBackend_ = &b;
+    if (!b.resolved) return answer(b.unavailable, hasBody, nullptr, 500);
+    if (b.backends.empty()) return answer(b.unavailable, hasBody, nullptr, 503);
+    if (rule->session && !pinned) respExtra_ = b.sessionLine;
+    if (!rule->mirrors.empty()) mirror(*rule, text);
+    if (!rule->requestHeaders.empty() || rule->rewrite) {
+      if (!rewriteRequest(*rule, rule->matches[matchIndex], head, text)) {
+        routeBackend_ = nullptr;
+        return answer(kHeadTooLargeAfterFilters, true, rule_->series.get(), 500);
+      }
+    }
+    if (rule->requestTimeout.count()) deadline_ = started_ + rule->requestTimeout;
+    if (rule->retry && idempotent_) retriesLeft_ = rule->retry->attempts;
+    backends_ = &b.backends;
+    first_ = b.balancer->pick({b.backends, clientIp_});
+    attempt_ = 0;
+    upstreamActive_ = started_;
+    acquire(false);
+  }
+
+  std::string redirectResponse(const HttpRule& rule, const RouteMatch& match,
+                               std::string_view host, std::string_view target) {
+    const Redirect& r = *rule.redirect;
+    const char* reason = r.statusCode == 301 ? "Moved Permanently"
+                         : r.statusCode == 303 ? "See Other"
+                         : r.statusCode == 307 ? "Temporary Redirect"
+                         : r.statusCode == 308 ? "Permanent Redirect"
+                                               : "Found";
+    return "HTTP/1.1 " + std::to_string(r.statusCode) + " " + reason +
+           "\r\nLocation: " + redirectLocation(r, match, host, hold_->listenPort, target) +
+           "\r\nContent-Length: 0\r\n\r\n";
+  }
+
+  // Sends a copy of the request to each mirror the rule samples it for, when the whole request
+  // is at hand (a body still arriving is not copied: the copy is counted as failed).
+  void mirror(const HttpRule& rule, std::string_view text) {
+    // Request n of the rule is copied when it moves floor(n * numerator / denominator) on:
+    // exactly numerator of every denominator requests, spread evenly.
+    uint64_t n = rule_->requests->fetch_add(1, std::memory_order_relaxed);
+    for (size_t i = 0; i < rule.mirrors.size() && i < rule_->mirrors.size(); ++i) {
+      const RequestMirror& m = rule.mirrors[i];
+      if ((n + 1) * m.numerator / m.denominator == n * m.numerator / m.denominator) continue;
+      const RouteBackend& target = rule_->mirrors[i];
+      if (!reqBody_.done()) {
+        w_.slot(target.series).connectFailures.add(1);
+        continue;
+      }
+      std::string copy(text);
+      copy.append(buffer_->data + begin_ + text.size(), reqEnd_ - begin_ - text.size());
+      sendMirror(w_, hold_, target, std::move(copy));
+    }
+  }
+
+  // Applies the rule's RequestHeaderModifier and URLRewrite to the head at begin_; false when
+  // the new head does not fit in front of the body.
+  bool rewriteRequest(const HttpRule& rule, const RouteMatch& match, const http::Head& head,
+                      std::string_view text) {
+    std::string startLine;
+    std::string_view host;
+    if (rule.rewrite) {
+      std::string_view target = head.target, path = target, query;
+      if (size_t q = target.find('?'); q != std::string_view::npos) {
+        path = target.substr(0, q);
+        query = target.substr(q);
+      }
+      if (rule.rewrite->path.type != PathModifier::Type::None)
+        startLine = std::string(head.method) + " " + modifiedPath(rule.rewrite->path, match, path) +
+                    std::string(query) + " HTTP/1." + std::to_string(head.versionMinor);
+      host = rule.rewrite->hostname;
+    }
+    std::string& out = w_.scratch;
+    rewriteHead(text, {startLine, &rule.requestHeaders, host, {}}, out);
+    auto length = static_cast<uint32_t>(text.size());
+    if (out.size() > begin_ + length) return false;
+    uint32_t newBegin = begin_ + length - static_cast<uint32_t>(out.size());
+    std::memcpy(buffer_->data + newBegin, out.data(), out.size());
+    begin_ = sent_ = newBegin;
+    return true;
+  }
+
+  // The series a request counts in when the proxy answers it: its route backend's, else the
+  // port's own.
+  Series* currentSeries() const {
+    if (up_) return up_->series.get();
+    return hold_ ? hold_->series.get() : nullptr;
   }
 
   // An upstream for backend (first_ + attempt_); pooled unless `fresh`. Refusing backends are
   // skipped; when none is left the client gets 502.
   void acquire(bool fresh) {
     phase_ = Phase::Forward;
-    const auto& backends = port_->config->backends;
+    const auto& backends = *backends_;
+    if (rule_ && rule_->rule->backendTimeout.count()) {
+      auto at = Clock::now() + rule_->rule->backendTimeout;
+      if (deadline_ == Clock::time_point{} || at < deadline_) deadline_ = at;
+    }
     while (attempt_ < backends.size()) {
       const Backend& b = backends[(first_ + attempt_) % backends.size()];
       if (!fresh) {
@@ -341,7 +495,7 @@ class Session : public Connection {
       ++attempt_;
       fresh = false;
     }
-    answer(kBadGateway, true, port_->config->series.get(), 502);
+    answer(kBadGateway, true, hold_->series.get(), 502);
   }
 
   void connectFailed() {
@@ -370,7 +524,7 @@ class Session : public Connection {
       return;
     }
     if (!responded_) {
-      answer(kBadGateway, true, port_->config->series.get(), 502);
+      answer(kBadGateway, true, hold_->series.get(), 502);
       return;
     }
     close();
@@ -470,6 +624,24 @@ class Session : public Connection {
         switching_ = true;
         return true;
       }
+      if (!interim_ && retriesLeft_ > 0 && retain_ && reqBody_.done() &&
+          retryOn(head.status)) {
+        // A route's retry: this answer is dropped, the request goes again after the backoff.
+        --retriesLeft_;
+        w_.slot(up.series).request(head.status, micros(started_, Clock::now()));
+        closeUpstream();
+        respHeadDone_ = false;
+        sent_ = begin_;
+        ++attempt_;
+        attempt_ %= backends_->size();
+        if (rule_->rule->retry->backoff.count()) {
+          phase_ = Phase::Backoff;
+          retryAt_ = Clock::now() + rule_->rule->retry->backoff;
+        } else {
+          acquire(true);
+        }
+        return true;
+      }
       if (!interim_) {
         respBody_ = http::BodyFraming::forResponse(head, isHead_ ? "HEAD" : "");
         upstreamReusable_ =
@@ -479,6 +651,11 @@ class Session : public Connection {
                                  : http10KeepAlive_ ? "Connection: keep-alive\r\n"
                                                     : "";
         up.begin = editHead(up.buffer->data, up.begin, length, head, extra);
+        if (rule_ && (!rule_->rule->responseHeaders.empty() || !respExtra_.empty()) &&
+            !rewriteResponse(up, length)) {
+          upstreamFailedHard();
+          return true;
+        }
       } else {
         respBody_ = http::BodyFraming::none();
       }
@@ -533,12 +710,32 @@ class Session : public Connection {
     return true;
   }
 
+  bool retryOn(int status) const {
+    for (int code : rule_->rule->retry->codes)
+      if (code == status) return true;
+    return false;
+  }
+
+  // Applies the rule's ResponseHeaderModifier and the session line to the response head at
+  // up.begin (`length` bytes, updated); false when it does not fit.
+  bool rewriteResponse(Upstream& up, uint32_t& length) {
+    std::string& out = w_.scratch;
+    rewriteHead(std::string_view(up.buffer->data + up.begin, length),
+                {{}, &rule_->rule->responseHeaders, {}, respExtra_}, out);
+    if (out.size() > up.begin + length) return false;
+    uint32_t newBegin = up.begin + length - static_cast<uint32_t>(out.size());
+    std::memcpy(up.buffer->data + newBegin, out.data(), out.size());
+    up.begin = newBegin;
+    length = static_cast<uint32_t>(out.size());
+    return true;
+  }
+
   // The backend sent something that is not HTTP: never reuse it; 502 if the client has had
   // nothing yet.
   void upstreamFailedHard() {
     closeUpstream();
     if (!responded_) {
-      answer(kBadGateway, true, port_->config->series.get(), 502);
+      answer(kBadGateway, true, hold_->series.get(), 502);
     } else {
       close();
     }
@@ -546,7 +743,16 @@ class Session : public Connection {
 
   void finishRequest() {
     Upstream* up = up_;
-    w_.slot(up->series).request(status_, micros(started_, Clock::now()));
+    auto now = Clock::now();
+    uint64_t elapsed = micros(started_, now);
+    MetricsSlot& slot = w_.slot(up->series);
+    slot.request(status_, elapsed);
+    slot.count(steadySecond(started_));
+    if (routeBackend_) {
+      MetricsSlot& routeSlot = w_.slot(routeBackend_->series);
+      routeSlot.request(status_, elapsed);
+      routeSlot.count(steadySecond(started_));
+    }
     bool reusable = upstreamReusable_ && !upstreamEof_ && !up->ready.hangup && reqBody_.done() &&
                     sent_ == reqEnd_ && up->begin == up->end;
     up_ = nullptr;
@@ -568,7 +774,16 @@ class Session : public Connection {
     own_ = text;
     ownSent_ = 0;
     closeAfter_ = closeAfter_ || closeAfter;
-    if (series) w_.slot(series).request(status, micros(started_, Clock::now()));
+    uint64_t elapsed = micros(started_, Clock::now());
+    if (series) w_.slot(series).request(status, elapsed);
+    if (routeBackend_) {
+      // The route's backend that was picked answered nothing: the proxy did, for its share.
+      MetricsSlot& slot = w_.slot(routeBackend_->series);
+      slot.request(status, elapsed);
+      slot.count(steadySecond(started_));
+      routeBackend_ = nullptr;
+    }
+    deadline_ = {};
     writeOwn();
   }
 
@@ -602,6 +817,8 @@ class Session : public Connection {
     responded_ = false;
     upstreamEof_ = false;
     retries_ = 0;
+    deadline_ = {};
+    routeBackend_ = nullptr;
     if (closeAfter_) {
       // Shut our side and wait for the client's FIN before closing, so a reset cannot destroy
       // the response still in flight (the lingering close web servers do).
@@ -654,6 +871,18 @@ class Session : public Connection {
   std::string_view own_;
   size_t ownSent_ = 0;
   std::shared_ptr<const PortConfig> ownConfig_;
+  std::string ownText_;  // a redirect's answer
+
+  // The request's routing: the port's snapshot (which keeps every pointer below alive), the
+  // endpoints it goes to, and for a Gateway API route its rule and backend.
+  std::shared_ptr<const PortConfig> hold_;
+  const std::vector<Backend>* backends_ = nullptr;
+  const RuleConfig* rule_ = nullptr;
+  const RouteBackend* routeBackend_ = nullptr;
+  std::string_view respExtra_;         // header lines for the response (a session cookie)
+  Clock::time_point deadline_{};      // timeouts.request / backendRequest; {} for none
+  Clock::time_point retryAt_{};
+  int retriesLeft_ = 0;
 
   friend class Upstream;
 };

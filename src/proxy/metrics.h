@@ -41,13 +41,28 @@ struct alignas(64) MetricsSlot {
   std::array<Counter, 500> requests;
   std::array<Counter, kLatencyBuckets.size() + 1> latency;
   Counter latencyMicros;
+  // Requests (L7) or connections (L4) per second over the last kWindowSeconds, for the achieved
+  // split: entry `second % size` holds second << 24 | count.
+  std::array<Counter, 64> window;
 
   void request(int status, uint64_t micros);
+  void count(uint64_t second);  // one request or connection in `second` (steady seconds)
 };
+
+inline constexpr uint64_t kWindowSeconds = 60;
+
+inline uint64_t steadySecond(std::chrono::steady_clock::time_point t) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+}
 
 struct Series {
   Series(std::string ns, std::string service, std::string port, std::string endpoint, int workers);
-  std::string ns, service, port, endpoint;  // endpoint is "" for a port's own series
+  // A Service port's endpoint (or the port's own series, endpoint ""); or, for a route, the
+  // route's namespace and name, the rule index and the backend ("" for the rule's own answers).
+  enum class Kind { Endpoint, RouteBackend, RouteMirror };
+  Kind kind = Kind::Endpoint;
+  std::string ns, service, port, endpoint;
   std::string version;                      // the pod's `version` label; guarded by Metrics' mutex
   std::optional<std::chrono::steady_clock::time_point> unusedSince;  // guarded by Metrics' mutex
   std::unique_ptr<MetricsSlot[]> slots;                              // one per worker
@@ -61,14 +76,18 @@ class Metrics {
   // the proxy (counters are cumulative).
   std::shared_ptr<Series> series(const std::string& ns, const std::string& service, uint16_t port,
                                  const std::string& endpoint, const std::string& version);
+  // The series of route rule `rule` of HTTPRoute/TCPRoute ns/route and its `backend` (""
+  // for the rule's own answers), or of a mirror.
+  std::shared_ptr<Series> routeSeries(const std::string& ns, const std::string& route,
+                                      size_t rule, const std::string& backend, bool mirror);
   // Forgets the series no snapshot has used for `grace`: those of endpoints that left every
   // Service (each rollout brings new pod addresses, so they would otherwise pile up). `live` are
   // the series the current snapshot uses. Workers keep counting into a forgotten series they
   // still hold; it just is not scraped any more.
   void sweep(const std::set<const Series*>& live, std::chrono::steady_clock::time_point now,
              std::chrono::seconds grace);
-  // Prometheus text exposition format 0.0.4.
-  std::string render() const;
+  // Prometheus text exposition format 0.0.4; windowed counts end at steady second `now`.
+  std::string render(uint64_t now) const;
 
  private:
   int workers_;

@@ -10,6 +10,11 @@
 #include <set>
 #include <thread>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "api/gateway_resources.h"
 #include "api/resources.h"
 #include "client/informer.h"
 #include "proxy/config.h"
@@ -44,6 +49,16 @@ int listenOn(const sockaddr_in& at) {
 constexpr std::chrono::seconds kMetricsGrace{600};
 constexpr std::chrono::seconds kMetricsSweepInterval{60};
 
+client::Informer& gatewayInformer(client::SharedInformers& informers, const char* kind) {
+  return informers.informer(*api::findByKind(std::string(api::kGatewayGroup) + "/v1", kind));
+}
+
+std::string plain(std::string_view status, const std::string& body) {
+  return "HTTP/1.1 " + std::string(status) +
+         "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
 }  // namespace
 
 struct Proxy::Impl {
@@ -58,7 +73,16 @@ struct Proxy::Impl {
         services(informers.informer(*api::findByKind("v1", "Service"))),
         endpoints(informers.informer(*api::findByKind("v1", "Endpoints"))),
         pods(informers.informer(*api::findByKind("v1", "Pod"))),
-        metrics(workerCount) {}
+        gatewayClasses(gatewayInformer(informers, "GatewayClass")),
+        gateways(gatewayInformer(informers, "Gateway")),
+        httpRoutes(gatewayInformer(informers, "HTTPRoute")),
+        referenceGrants(informers.informer(*api::findByKind(
+            std::string(api::kGatewayGroup) + "/v1", "ReferenceGrant"))),
+        tcpRoutes(informers.informer(
+            *api::findByKind(std::string(api::kGatewayGroup) + "/v1", "TCPRoute"))),
+        metrics(workerCount) {
+    RAND_bytes(sessionKey, sizeof sessionKey);
+  }
 
   client::Client& client;
   const base::Clock& clock;
@@ -67,7 +91,13 @@ struct Proxy::Impl {
   client::Informer& services;
   client::Informer& endpoints;
   client::Informer& pods;
+  client::Informer& gatewayClasses;
+  client::Informer& gateways;
+  client::Informer& httpRoutes;
+  client::Informer& referenceGrants;
+  client::Informer& tcpRoutes;
   Metrics metrics;
+  unsigned char sessionKey[32];  // session persistence tokens: HMAC keys, this process only
   std::vector<std::unique_ptr<Worker>> workers;
 
   std::thread control;
@@ -85,6 +115,124 @@ struct Proxy::Impl {
     std::shared_ptr<LoadBalancer> balancer;
   };
   std::map<std::string, KeptBalancer> balancers;  // port key
+  // Each route rule's weighted cycle, kept while its weights stay the same.
+  std::map<std::string, std::shared_ptr<WeightedSchedule>> schedules;  // rule key
+  std::set<std::string> reportedProblems;
+  uint64_t sequence = 0;
+
+  // Served generations: the snapshots published and not yet served by every worker, the
+  // sequence each worker serves, and who to tell when the served set moves.
+  mutable std::mutex servedMu;
+  std::map<uint64_t, std::map<std::string, int64_t>> published;  // guarded by servedMu
+  std::vector<uint64_t> appliedBy;                                 // guarded by servedMu
+  uint64_t served = 0;                                             // guarded by servedMu
+  std::vector<std::function<void()>> servedCallbacks;              // set before start()
+
+  void workerApplied(int worker, uint64_t seq) {
+    bool moved = false;
+    {
+      std::lock_guard lock(servedMu);
+      appliedBy[static_cast<size_t>(worker)] = seq;
+      uint64_t low = *std::min_element(appliedBy.begin(), appliedBy.end());
+      if (low > served) {
+        served = low;
+        moved = true;
+        // Keep the newest snapshot every worker serves, and those after it.
+        while (published.size() > 1 && std::next(published.begin())->first <= served)
+          published.erase(published.begin());
+      }
+    }
+    if (moved)
+      for (auto& callback : servedCallbacks) callback();
+  }
+
+  int64_t servedGeneration(const std::string& key) const {
+    std::lock_guard lock(servedMu);
+    auto it = published.upper_bound(served);
+    if (it == published.begin()) return -1;
+    --it;
+    auto g = it->second.find(key);
+    return g == it->second.end() ? -1 : g->second;
+  }
+
+  std::string sessionToken(const std::string& identity) const {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), sessionKey, sizeof sessionKey,
+         reinterpret_cast<const unsigned char*>(identity.data()), identity.size(), mac, &len);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < 16 && i < len; ++i) {
+      out += hex[mac[i] >> 4];
+      out += hex[mac[i] & 15];
+    }
+    return out;
+  }
+
+  // A route backend as served, from its place in the table (`port` resolved into `config`).
+  RouteBackend routeBackend(const BackendRoute& b, const Config& config, const std::string& ns,
+                            const std::string& route, size_t rule, bool mirror) {
+    RouteBackend out;
+    out.name = b.name;
+    out.weight = b.weight;
+    out.series = metrics.routeSeries(ns, route, rule, b.name, mirror);
+    if (b.port == static_cast<size_t>(-1)) {
+      out.unavailable = b.answer;
+      return out;
+    }
+    const PortConfig& target = *config.ports[b.port];
+    out.resolved = true;
+    out.backends = target.backends;
+    out.balancer = target.balancer;
+    out.unavailable = target.unavailable;
+    return out;
+  }
+
+  std::shared_ptr<const RoutesConfig> routesConfig(const PortRoutes& routes, const Config& config) {
+    auto out = std::make_shared<RoutesConfig>();
+    out->table = routes.table;
+    out->notFound = plain("404 Not Found", "no route matches the request\n");
+    out->unresolved = plain("500 Internal Server Error",
+                            "the matching route rule has no backend with a weight\n");
+    for (size_t i = 0; i < routes.rules.size(); ++i) {
+      const RuleRoute& r = routes.rules[i];
+      const HttpRule* rule = routes.table ? &routes.table->rules()[i] : nullptr;
+      // "namespace/route/rule"
+      size_t slash = r.key.find('/'), last = r.key.rfind('/');
+      std::string ns = r.key.substr(0, slash);
+      std::string name = r.key.substr(slash + 1, last - slash - 1);
+      size_t index = std::stoul(r.key.substr(last + 1));
+      RuleConfig rc;
+      rc.rule = rule;
+      rc.series = metrics.routeSeries(ns, name, index, "", false);
+      std::vector<int64_t> weights;
+      for (const auto& b : r.backends) {
+        RouteBackend backend = routeBackend(b, config, ns, name, index, false);
+        if (rule && rule->session) {
+          backend.token = sessionToken(r.key + "/" + b.name);
+          const SessionPersistence& sp = *rule->session;
+          if (sp.type == SessionPersistence::Type::Cookie) {
+            backend.sessionLine = "Set-Cookie: " + sp.name + "=" + backend.token + "; Path=/; HttpOnly";
+            if (sp.permanent && sp.absoluteTimeout.count() > 0)
+              backend.sessionLine += "; Max-Age=" + std::to_string(sp.absoluteTimeout.count());
+            backend.sessionLine += "\r\n";
+          } else {
+            backend.sessionLine = sp.name + ": " + backend.token + "\r\n";
+          }
+        }
+        weights.push_back(b.weight);
+        rc.backends.push_back(std::move(backend));
+      }
+      for (const auto& m : r.mirrors)
+        rc.mirrors.push_back(routeBackend(m, config, ns, name, index, true));
+      auto& kept = schedules[r.key];
+      if (!kept || kept->weights() != weights)
+        kept = std::make_shared<WeightedSchedule>(weights);
+      rc.schedule = kept;
+      out->rules.push_back(std::move(rc));
+    }
+    return out;
+  }
 
   void markDirty() {
     {
@@ -125,8 +273,17 @@ struct Proxy::Impl {
         .services = services.list(),
         .endpoints = [this](const std::string& key) { return endpoints.get(key); },
         .pods = [this](const std::string& key) { return pods.get(key); },
+        .gateway = {.gatewayClasses = gatewayClasses.list(),
+                    .gateways = gateways.list(),
+                    .httpRoutes = httpRoutes.list(),
+                    .tcpRoutes = tcpRoutes.list(),
+                    .referenceGrants = referenceGrants.list(),
+                    .services = services.list()},
     });
+    for (const auto& problem : table.problems)
+      if (reportedProblems.insert(problem).second) log->warn("route not served: {}", problem);
     auto config = std::make_shared<Config>();
+    std::vector<std::shared_ptr<PortConfig>> ports;
     std::set<std::string> livePorts;
     for (PortRoute& route : table.ports) {
       auto pc = std::make_shared<PortConfig>();
@@ -134,6 +291,7 @@ struct Proxy::Impl {
       pc->ns = route.ns;
       pc->service = route.service;
       pc->port = route.port;
+      pc->listenPort = route.listenPort;
       pc->http = route.http;
       pc->balancer = balancerFor(route.key, route.balancing);
       pc->series = metrics.series(route.ns, route.service, route.port, "", "");
@@ -143,8 +301,18 @@ struct Proxy::Impl {
             {e.address, e.key,
              metrics.series(route.ns, route.service, route.port, e.endpoint, e.version)});
       livePorts.insert(pc->key);
+      ports.push_back(pc);
       config->ports.push_back(std::move(pc));
     }
+    // Routes refer to the backend Service ports built above.
+    std::set<std::string> liveRules;
+    for (size_t i = 0; i < table.ports.size(); ++i)
+      if (table.ports[i].routes) {
+        ports[i]->routes = routesConfig(*table.ports[i].routes, *config);
+        for (const auto& r : table.ports[i].routes->rules) liveRules.insert(r.key);
+      }
+    for (auto it = schedules.begin(); it != schedules.end();)
+      it = liveRules.count(it->first) ? std::next(it) : schedules.erase(it);
     for (auto it = balancers.begin(); it != balancers.end();)
       it = livePorts.count(it->first) ? std::next(it) : balancers.erase(it);
 
@@ -183,8 +351,20 @@ struct Proxy::Impl {
     for (const auto& p : config->ports) {
       live.insert(p->series.get());
       for (const auto& b : p->backends) live.insert(b.series.get());
+      if (p->routes)
+        for (const auto& r : p->routes->rules) {
+          live.insert(r.series.get());
+          for (const auto& b : r.backends) live.insert(b.series.get());
+          for (const auto& b : r.mirrors) live.insert(b.series.get());
+        }
     }
     metrics.sweep(live, clock.steadyNow(), kMetricsGrace);
+    config->sequence = ++sequence;
+    config->generations = std::move(table.generations);
+    {
+      std::lock_guard lock(servedMu);
+      published[config->sequence] = config->generations;
+    }
     std::shared_ptr<const Config> snapshot = std::move(config);
     for (auto& w : workers) w->publish(snapshot);
   }
@@ -196,8 +376,9 @@ Proxy::Proxy(client::Client& client, client::SharedInformers& informers, const b
   auto& d = *impl_;
   auto changed = [&d](const client::ObjectPtr&) { d.markDirty(); };
   auto updated = [&d](const client::ObjectPtr&, const client::ObjectPtr&) { d.markDirty(); };
-  d.services.addHandlers({changed, updated, changed});
-  d.endpoints.addHandlers({changed, updated, changed});
+  for (client::Informer* i : {&d.services, &d.endpoints, &d.gatewayClasses, &d.gateways,
+                              &d.httpRoutes, &d.referenceGrants, &d.tcpRoutes})
+    i->addHandlers({changed, updated, changed});
 }
 
 Proxy::~Proxy() {
@@ -210,9 +391,11 @@ int Proxy::workers() const {
 
 api::Status Proxy::start() {
   auto& d = *impl_;
+  d.appliedBy.assign(static_cast<size_t>(d.workerCount), 0);
   for (int i = 0; i < d.workerCount; ++i) {
     d.workers.push_back(std::make_unique<Worker>(
-        i, Worker::Timeouts{}, base::childLogger(d.log, "proxy-" + std::to_string(i))));
+        i, Worker::Timeouts{}, base::childLogger(d.log, "proxy-" + std::to_string(i)),
+        [&d, i](uint64_t seq) { d.workerApplied(i, seq); }));
     d.workers.back()->start();
   }
   d.control = std::thread([&d] { d.run(); });
@@ -234,7 +417,16 @@ void Proxy::stop() {
 }
 
 std::string Proxy::metrics() {
-  return impl_->metrics.render();
+  return impl_->metrics.render(steadySecond(impl_->clock.steadyNow()));
+}
+
+int64_t Proxy::servedGeneration(const std::string& kind, const std::string& ns,
+                                const std::string& name) const {
+  return impl_->servedGeneration(kind + "/" + ns + "/" + name);
+}
+
+void Proxy::onServedChange(std::function<void()> callback) {
+  impl_->servedCallbacks.push_back(std::move(callback));
 }
 
 }  // namespace sluice::proxy

@@ -18,6 +18,8 @@
 // descriptors) is logged through the logger it is given, once per cause.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -47,6 +49,13 @@ class Proxy {
   // status code and a latency histogram.
   std::string metrics();
   int workers() const;
+  // The generation of Gateway API object kind ("Gateway", "HTTPRoute", "TCPRoute") ns/name that
+  // every worker serves, or -1 when none does yet.
+  int64_t servedGeneration(const std::string& kind, const std::string& ns,
+                           const std::string& name) const;
+  // Called (on a worker's thread) whenever the generations every worker serves move on. Before
+  // start() only.
+  void onServedChange(std::function<void()> callback);
 
   struct Impl;
 

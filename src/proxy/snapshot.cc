@@ -76,6 +76,161 @@ std::vector<EndpointRoute> endpointsOf(const json::value* ep, const std::string&
   return out;
 }
 
+std::string plainResponse(std::string_view status, const std::string& body) {
+  return "HTTP/1.1 " + std::string(status) +
+         "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+std::string portKey(const std::string& ns, const std::string& name, int64_t port) {
+  return ns + "/" + name + "/" + std::to_string(port);
+}
+
+// Where each accepted route attaches: Service port keys and Gateway listeners.
+struct Attached {
+  std::map<std::string, std::vector<HttpRouteTable::Source>> http;  // by port key
+  std::map<std::string, const api::gateway::RouteBinding*> tcp;      // by port key
+  std::map<std::string, const api::gateway::RouteBinding*> routes;   // "ns/name" -> binding
+};
+
+std::string listenerKey(const std::string& ns, const std::string& gateway,
+                        const std::string& listener) {
+  return "gateway:" + ns + "/" + gateway + "/" + listener;
+}
+
+Attached attachments(const api::gateway::Bindings& bindings, const RouteTable& services) {
+  Attached out;
+  for (const auto& r : bindings.routes) {
+    if (r.kind == api::gateway::RouteKind::HTTP) out.routes[r.ns + "/" + r.name] = &r;
+    for (const auto& parent : r.parents) {
+      if (!parent.accepted.ok) continue;
+      for (const auto& a : parent.attachments) {
+        std::vector<std::string> keys;
+        if (a.kind == api::gateway::Attachment::Kind::Listener) {
+          keys.push_back(listenerKey(a.ns, a.name, a.listener));
+        } else if (a.port) {
+          keys.push_back(portKey(a.ns, a.name, a.port));
+        } else {
+          for (const auto& p : services.ports)
+            if (p.ns == a.ns && p.service == a.name) keys.push_back(p.key);
+        }
+        for (const auto& key : keys) {
+          if (r.kind == api::gateway::RouteKind::HTTP) {
+            auto hostnames = a.kind == api::gateway::Attachment::Kind::Listener
+                                 ? a.hostnames
+                                 : std::vector<std::string>{};  // GAMMA ignores hostnames
+            out.http[key].push_back({r.route.get(), std::move(hostnames)});
+          } else {
+            auto& t = out.tcp[key];
+            // Of several TCPRoutes on one port, the oldest (then by name) wins.
+            auto rank = [](const api::gateway::RouteBinding* b) {
+              return std::make_pair(api::getString(*b->route, "metadata.creationTimestamp"),
+                                    b->ns + "/" + b->name);
+            };
+            if (!t || rank(&r) < rank(t)) t = &r;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+BackendRoute backendRoute(const std::string& ns, const std::string& name, int64_t port,
+                          int64_t weight, const std::string& problem, const std::string& message,
+                          const std::map<std::string, size_t>& portIndex) {
+  BackendRoute b;
+  b.name = ns + "/" + name + ":" + std::to_string(port);
+  b.weight = weight;
+  auto it = problem.empty() ? portIndex.find(portKey(ns, name, port)) : portIndex.end();
+  if (it != portIndex.end()) {
+    b.port = it->second;
+  } else {
+    b.answer = plainResponse(
+        "500 Internal Server Error",
+        "backend " + b.name + " is not usable: " +
+            (message.empty() ? std::string("no such Service port") : message) + "\n");
+  }
+  return b;
+}
+
+RuleRoute ruleRoute(const std::string& ns, const std::string& name, size_t index,
+                    const api::gateway::RuleBinding* binding, const HttpRule* rule,
+                    const std::map<std::string, size_t>& portIndex) {
+  RuleRoute out;
+  out.key = ns + "/" + name + "/" + std::to_string(index);
+  if (binding)
+    for (const auto& b : binding->backends)
+      out.backends.push_back(
+          backendRoute(b.ns, b.name, b.port, b.weight, b.problem, b.message, portIndex));
+  if (rule)
+    for (const auto& m : rule->mirrors)
+      out.mirrors.push_back(backendRoute(m.ns, m.name, m.port, 1, "", "", portIndex));
+  return out;
+}
+
+void addGatewayListeners(const api::gateway::Bindings& bindings, RouteTable& table,
+                         std::map<std::string, ListenRoute>& listen) {
+  for (const auto& g : bindings.gateways) {
+    if (g.address.empty()) continue;
+    for (const auto& l : g.listeners) {
+      if (!l.usable() || (l.protocol != "HTTP" && l.protocol != "TCP")) continue;
+      PortRoute route;
+      route.key = listenerKey(g.ns, g.name, l.name);
+      route.ns = g.ns;
+      route.service = g.name;
+      route.port = static_cast<uint16_t>(l.port);
+      route.listenPort = route.port;
+      route.http = l.protocol == "HTTP";
+      route.unavailable = plainResponse("404 Not Found", "no route for this request\n");
+      ListenRoute at;
+      if (!parseAddress(g.address, route.port, at.at)) continue;
+      at.address = addressText(at.at);
+      at.port = table.ports.size();
+      listen.emplace(at.address, std::move(at));
+      table.ports.push_back(std::move(route));
+    }
+  }
+}
+
+// Attaches the routes to their ports (Service ports and Gateway listeners).
+void attachRoutes(const Attached& attached, RouteTable& table) {
+  std::map<std::string, size_t> portIndex;
+  for (size_t i = 0; i < table.ports.size(); ++i) portIndex[table.ports[i].key] = i;
+  for (auto& port : table.ports) {
+    if (auto it = attached.http.find(port.key); it != attached.http.end() && port.http) {
+      PortRoutes routes;
+      routes.table = HttpRouteTable::compile(it->second, &table.problems);
+      for (const HttpRule& rule : routes.table->rules()) {
+        auto b = attached.routes.find(rule.routeNs + "/" + rule.routeName);
+        const api::gateway::RuleBinding* binding = nullptr;
+        if (b != attached.routes.end() && rule.ruleIndex < b->second->rules.size())
+          binding = &b->second->rules[rule.ruleIndex];
+        routes.rules.push_back(
+            ruleRoute(rule.routeNs, rule.routeName, rule.ruleIndex, binding, &rule, portIndex));
+      }
+      port.routes = std::move(routes);
+    } else if (auto t = attached.tcp.find(port.key); t != attached.tcp.end() && !port.http) {
+      const auto* r = t->second;
+      PortRoutes routes;
+      routes.rules.push_back(ruleRoute(r->ns, r->name, 0, r->rules.empty() ? nullptr : &r->rules[0],
+                                       nullptr, portIndex));
+      port.routes = std::move(routes);
+    }
+  }
+}
+
+void recordGenerations(const api::gateway::Objects& objects, RouteTable& table) {
+  auto record = [&](const char* kind, const std::vector<ObjectPtr>& list) {
+    for (const auto& o : list)
+      table.generations[std::string(kind) + "/" + api::namespaceOf(*o) + "/" + api::nameOf(*o)] =
+          api::getInt(*o, "metadata.generation");
+  };
+  record("Gateway", objects.gateways);
+  record("HTTPRoute", objects.httpRoutes);
+  record("TCPRoute", objects.tcpRoutes);
+}
+
 }  // namespace
 
 std::string addressText(const sockaddr_in& a) {
@@ -86,17 +241,24 @@ std::string addressText(const sockaddr_in& a) {
 
 RouteTable buildRouteTable(const RouteInputs& inputs) {
   RouteTable table;
+  api::gateway::Bindings bindings = api::gateway::bind(inputs.gateway);
   std::map<std::string, ListenRoute> listen;  // by address: sorted, first claim wins
+  struct Addresses {
+    std::string clusterIp;
+    std::vector<std::string> ingress;
+    int64_t nodePort = 0;
+  };
+  std::vector<Addresses> addresses;
   for (const auto& svcPtr : inputs.services) {
     const json::value& svc = *svcPtr;
     if (api::getString(svc, "spec.type", "ClusterIP") == "ExternalName") continue;
     std::string ns = api::getString(svc, "metadata.namespace");
     std::string name = api::getString(svc, "metadata.name");
-    std::string clusterIp = api::getString(svc, "spec.clusterIP");
-    std::vector<std::string> ingress;
+    Addresses at;
+    at.clusterIp = api::getString(svc, "spec.clusterIP");
     if (auto* ing = api::find(svc, "status.loadBalancer.ingress"); ing && ing->is_array())
       for (const auto& i : ing->as_array())
-        if (auto ip = api::getString(i, "ip"); !ip.empty()) ingress.push_back(ip);
+        if (auto ip = api::getString(i, "ip"); !ip.empty()) at.ingress.push_back(ip);
     auto ep = inputs.endpoints(ns.empty() ? name : ns + "/" + name);
     auto* ports = api::find(svc, "spec.ports");
     if (!ports || !ports->is_array()) continue;
@@ -104,7 +266,8 @@ RouteTable buildRouteTable(const RouteInputs& inputs) {
       if (api::getString(p, "protocol", "TCP") != "TCP") continue;
       PortRoute route;
       route.port = static_cast<uint16_t>(api::getInt(p, "port"));
-      route.key = ns + "/" + name + "/" + std::to_string(route.port);
+      route.listenPort = route.port;
+      route.key = portKey(ns, name, route.port);
       route.ns = ns;
       route.service = name;
       std::string appProtocol = api::getString(p, "appProtocol");
@@ -112,23 +275,34 @@ RouteTable buildRouteTable(const RouteInputs& inputs) {
       route.balancing = balancingOf(svc);
       route.unavailable = unavailableResponse(ns, name, route.port);
       route.endpoints = endpointsOf(ep.get(), api::getString(p, "name"), inputs);
-      const size_t index = table.ports.size();
-      if (route.http || !route.endpoints.empty()) {
-        auto want = [&](const std::string& ip, uint16_t at) {
-          ListenRoute l;
-          if (!parseAddress(ip, at, l.at)) return;
-          l.address = addressText(l.at);
-          l.port = index;
-          listen.emplace(l.address, std::move(l));
-        };
-        if (!clusterIp.empty() && clusterIp != "None") want(clusterIp, route.port);
-        for (const auto& ip : ingress) want(ip, route.port);
-        if (auto np = api::getInt(p, "nodePort"); np > 0)
-          want("127.0.0.1", static_cast<uint16_t>(np));
-      }
       table.ports.push_back(std::move(route));
+      at.nodePort = api::getInt(p, "nodePort");
+      addresses.push_back(at);
     }
   }
+  Attached attached = attachments(bindings, table);
+  // An HTTPRoute makes its Service port L7 (a mesh's sidecar would speak HTTP there too).
+  for (auto& port : table.ports)
+    if (attached.http.count(port.key)) port.http = true;
+  for (size_t index = 0; index < table.ports.size(); ++index) {
+    const PortRoute& route = table.ports[index];
+    bool tcpRouted = attached.tcp.count(route.key) > 0;
+    if (!route.http && route.endpoints.empty() && !tcpRouted) continue;
+    auto want = [&](const std::string& ip, uint16_t at) {
+      ListenRoute l;
+      if (!parseAddress(ip, at, l.at)) return;
+      l.address = addressText(l.at);
+      l.port = index;
+      listen.emplace(l.address, std::move(l));
+    };
+    const Addresses& at = addresses[index];
+    if (!at.clusterIp.empty() && at.clusterIp != "None") want(at.clusterIp, route.port);
+    for (const auto& ip : at.ingress) want(ip, route.port);
+    if (at.nodePort > 0) want("127.0.0.1", static_cast<uint16_t>(at.nodePort));
+  }
+  addGatewayListeners(bindings, table, listen);
+  attachRoutes(attached, table);
+  recordGenerations(inputs.gateway, table);
   for (auto& [address, l] : listen) table.listeners.push_back(std::move(l));
   return table;
 }

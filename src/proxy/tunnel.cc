@@ -15,9 +15,11 @@ constexpr size_t kSplicePipeSize = 65536;
 
 class Tunnel : public Connection {
  public:
-  Tunnel(Worker::State& w, int clientFd, std::shared_ptr<WorkerPort> port, size_t first)
+  Tunnel(Worker::State& w, int clientFd, std::shared_ptr<const PortConfig> port,
+         const std::vector<Backend>& backends, size_t first)
       : Connection(w),
-        port_(port->config),
+        port_(std::move(port)),
+        backends_(backends),
         first_(first),
         client_(*this, false),
         backend_(*this, true) {
@@ -84,10 +86,10 @@ class Tunnel : public Connection {
     if (connected_) pump();
   }
 
-  Series* series() const { return port_->backends[index_].series.get(); }
+  Series* series() const { return backends_[index_].series.get(); }
 
   void connectNext() {
-    const auto& backends = port_->backends;
+    const auto& backends = backends_;
     while (attempt_ < backends.size()) {
       index_ = (first_ + attempt_) % backends.size();
       bool connected = false;
@@ -262,7 +264,8 @@ class Tunnel : public Connection {
     d.shut = true;
   }
 
-  std::shared_ptr<const PortConfig> port_;
+  std::shared_ptr<const PortConfig> port_;  // keeps backends_ alive
+  const std::vector<Backend>& backends_;
   size_t first_, attempt_ = 0, index_ = 0;
   End client_, backend_;
   Readiness clientReady_, backendReady_;
@@ -273,8 +276,9 @@ class Tunnel : public Connection {
 
 }  // namespace
 
-void openTunnel(Worker::State& w, int clientFd, std::shared_ptr<WorkerPort> port, size_t first) {
-  new Tunnel(w, clientFd, std::move(port), first);  // owned by the loop from now on
+void openTunnel(Worker::State& w, int clientFd, std::shared_ptr<const PortConfig> port,
+                const std::vector<Backend>& backends, size_t first) {
+  new Tunnel(w, clientFd, std::move(port), backends, first);  // owned by the loop from now on
 }
 
 }  // namespace sluice::proxy

@@ -12,9 +12,11 @@
 
 namespace sluice::proxy {
 
-// Opens a tunnel from the accepted `clientFd` (owned from now on) to the port's backends,
-// trying backend `first` and then the ones after it. The tunnel lives in the worker's
-// connection list until it closes. Worker thread only.
-void openTunnel(Worker::State& w, int clientFd, std::shared_ptr<WorkerPort> port, size_t first);
+// Opens a tunnel from the accepted `clientFd` (owned from now on) to `backends` (the port's own,
+// or those of the TCPRoute backend picked for the connection; `port` keeps them alive), trying
+// backend `first` and then the ones after it. The tunnel lives in the worker's connection list
+// until it closes. Worker thread only.
+void openTunnel(Worker::State& w, int clientFd, std::shared_ptr<const PortConfig> port,
+                const std::vector<Backend>& backends, size_t first);
 
 }  // namespace sluice::proxy

@@ -67,13 +67,18 @@ class Listener : public EventLoop::Handler {
       }
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      const auto& config = *port->config;
-      if (config.http) {
+      const auto& config = port->config;
+      if (config->http) {
         openSession(w_, fd, port, peer.sin_addr.s_addr);
-      } else if (port->removed || config.backends.empty()) {
+      } else if (port->removed) {
+        ::close(fd);
+      } else if (config->routes) {
+        tunnelByRoute(fd, config, peer.sin_addr.s_addr);
+      } else if (config->backends.empty()) {
         ::close(fd);
       } else {
-        openTunnel(w_, fd, port, config.balancer->pick({config.backends, peer.sin_addr.s_addr}));
+        openTunnel(w_, fd, config, config->backends,
+                   config->balancer->pick({config->backends, peer.sin_addr.s_addr}));
       }
     }
   }
@@ -81,6 +86,28 @@ class Listener : public EventLoop::Handler {
   const ListenSocket* socket() const { return socket_.get(); }
 
  private:
+  // A TCPRoute's connection: its backend by the weighted cycle, then one of that backend's
+  // endpoints. A backend that does not resolve or has no ready endpoint gets its share of
+  // connections closed at once (counted, as the HTTP path counts its 500 and 503).
+  void tunnelByRoute(int fd, const std::shared_ptr<const PortConfig>& config, uint32_t clientIp) {
+    const RuleConfig& rule = config->routes->rules.front();
+    int chosen = rule.schedule ? rule.schedule->next() : -1;
+    if (chosen < 0) {
+      ::close(fd);
+      return;
+    }
+    const RouteBackend& b = rule.backends[static_cast<size_t>(chosen)];
+    MetricsSlot& slot = w_.slot(b.series);
+    slot.count(steadySecond(Clock::now()));
+    if (!b.resolved || b.backends.empty()) {
+      slot.connectFailures.add(1);
+      ::close(fd);
+      return;
+    }
+    slot.connections.add(1);
+    openTunnel(w_, fd, config, b.backends, b.balancer->pick({b.backends, clientIp}));
+  }
+
   Worker::State& w_;
   std::shared_ptr<ListenSocket> socket_;
   bool warned_ = false;
@@ -161,6 +188,7 @@ void Worker::State::apply(std::shared_ptr<const Config> c) {
   // Idle connections to endpoints that left every Service are closed now.
   closeIdleExcept(liveBackends);
   config = std::move(c);
+  if (applied) applied(config->sequence);
 }
 
 void Worker::State::tick() {
@@ -176,8 +204,9 @@ void Worker::State::tick() {
     if (!c->retired) c->tick(now);
 }
 
-Worker::Worker(int index, Timeouts timeouts, base::Logger log)
-    : state_(std::make_unique<State>(index, timeouts, std::move(log))) {}
+Worker::Worker(int index, Timeouts timeouts, base::Logger log,
+               std::function<void(uint64_t)> applied)
+    : state_(std::make_unique<State>(index, timeouts, std::move(log), std::move(applied))) {}
 
 Worker::~Worker() {
   stop();

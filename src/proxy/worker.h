@@ -8,6 +8,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -29,8 +31,11 @@ struct WorkerTimeouts {
 class Worker {
  public:
   using Timeouts = WorkerTimeouts;
-  // `log` (null: nothing is logged) reports what goes wrong outside a request.
-  explicit Worker(int index, Timeouts timeouts = {}, base::Logger log = nullptr);
+  // `log` (null: nothing is logged) reports what goes wrong outside a request. `applied` (if
+  // any) is called on the worker's thread with each snapshot's sequence once the worker serves
+  // it.
+  explicit Worker(int index, Timeouts timeouts = {}, base::Logger log = nullptr,
+                  std::function<void(uint64_t)> applied = nullptr);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;

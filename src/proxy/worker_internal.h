@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,8 +33,9 @@ namespace sluice::proxy {
 using Clock = std::chrono::steady_clock;
 
 inline constexpr uint32_t kBufferSize = 16384;
-// Room kept before buffered data so a head can grow in place ("Connection: close\r\n").
-inline constexpr uint32_t kHeadroom = 64;
+// Room kept before buffered data so a head can grow in place: "Connection: close", and the
+// headers and cookies of route filters.
+inline constexpr uint32_t kHeadroom = 1024;
 inline constexpr uint32_t kConnectionEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
 inline bool wouldBlock(int err) {
@@ -84,8 +86,10 @@ class Connection;
 class Upstream;
 
 struct Worker::State {
-  State(int index_, Timeouts timeouts_, base::Logger log_)
+  State(int index_, Timeouts timeouts_, base::Logger log_,
+        std::function<void(uint64_t)> applied_)
       : index(index_),
+        applied(std::move(applied_)),
         timeouts(timeouts_),
         log(log_ ? std::move(log_) : base::nullLogger()),
         loop([this] { applyPending(); }, [this] { tick(); },
@@ -93,6 +97,7 @@ struct Worker::State {
   ~State();
 
   int index;
+  std::function<void(uint64_t)> applied;
   Timeouts timeouts;  // a backend that has the whole request and is silent for `response` gets
                       // it answered 504 (nginx's proxy_read_timeout default is the same 60 s)
   base::Logger log;
@@ -106,6 +111,7 @@ struct Worker::State {
   std::unordered_map<std::string, std::shared_ptr<WorkerPort>> ports;
   std::unordered_map<const ListenSocket*, EventLoop::Handler*> listeners;
   std::unordered_map<uint64_t, std::vector<Upstream*>> idle;  // backend key -> idle upstreams
+  std::string scratch;  // route filters rewrite heads here (it stops allocating once grown)
 
   // Every open connection, for timeouts and for stop().
   Connection* connections = nullptr;

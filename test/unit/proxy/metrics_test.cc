@@ -13,21 +13,21 @@ TEST(ProxyMetrics, SeriesOfGoneEndpointsAreForgottenAfterTheGracePeriod) {
   auto kept = m.series("ns", "web", 80, "127.0.0.1:80", "v1");
   auto gone = m.series("ns", "web", 80, "127.0.0.2:80", "v2");
   gone->slots[1].request(200, 1500);
-  EXPECT_NE(m.render().find("127.0.0.2:80"), std::string::npos);
+  EXPECT_NE(m.render(0).find("127.0.0.2:80"), std::string::npos);
 
   m.sweep({kept.get()}, t0, 600s);  // `gone` left: the clock starts
   m.sweep({kept.get()}, t0 + 599s, 600s);
-  EXPECT_NE(m.render().find("127.0.0.2:80"), std::string::npos) << "still within the grace";
+  EXPECT_NE(m.render(0).find("127.0.0.2:80"), std::string::npos) << "still within the grace";
   m.sweep({kept.get()}, t0 + 600s, 600s);
-  EXPECT_EQ(m.render().find("127.0.0.2:80"), std::string::npos);
-  EXPECT_NE(m.render().find("127.0.0.1:80"), std::string::npos);
+  EXPECT_EQ(m.render(0).find("127.0.0.2:80"), std::string::npos);
+  EXPECT_NE(m.render(0).find("127.0.0.1:80"), std::string::npos);
 
   // Back within the grace: the clock resets.
   auto flapping = m.series("ns", "web", 80, "127.0.0.3:80", "v1");
   m.sweep({kept.get()}, t0, 600s);
   m.sweep({kept.get(), flapping.get()}, t0 + 500s, 600s);
   m.sweep({kept.get()}, t0 + 700s, 600s);
-  EXPECT_NE(m.render().find("127.0.0.3:80"), std::string::npos);
+  EXPECT_NE(m.render(0).find("127.0.0.3:80"), std::string::npos);
 }
 
 TEST(ProxyMetrics, RenderSumsWorkerSlotsIntoCountersAndHistograms) {
@@ -38,7 +38,7 @@ TEST(ProxyMetrics, RenderSumsWorkerSlotsIntoCountersAndHistograms) {
   s->slots[0].request(200, 400);    // 0.4 ms: the 0.0005 bucket
   s->slots[1].request(200, 3000);   // 3 ms: 0.005
   s->slots[1].request(503, 20000);  // 20 ms: 0.025
-  auto text = m.render();
+  auto text = m.render(0);
   const std::string labels =
       "namespace=\"ns\",service=\"web\",port=\"80\",endpoint=\"127.0.0.1:80\",version=\"v2\"";
   for (const std::string& line : {

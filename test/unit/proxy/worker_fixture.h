@@ -203,11 +203,11 @@ class Fixture {
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     return fd;
   }
-  std::string metrics() const { return metrics_.render(); }
+  std::string metrics() const { return metrics_.render(0); }
   // Polls the metrics until `ok` holds (5 s at most).
   bool waitForMetrics(const std::function<bool(const std::string&)>& ok) const {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!ok(metrics_.render())) {
+    while (!ok(metrics_.render(0))) {
       if (std::chrono::steady_clock::now() > deadline) return false;
       std::this_thread::yield();
     }
