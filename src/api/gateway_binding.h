@@ -21,11 +21,22 @@
 // - A backendRef (group "", kind Service by default; namespace default the route's; weight
 //   default 1): InvalidKind for any other kind, RefNotPermitted for another namespace without a
 //   ReferenceGrant there allowing it, BackendNotFound for a missing Service or port.
+// - A missing parent Service, or one without the port: NoMatchingParent.
+// - Listeners: HTTP and TCP are served; other protocols are Accepted False UnsupportedProtocol.
+//   On one port, listeners of different protocols conflict (ProtocolConflict, all of them), and
+//   listeners sharing a hostname (any two TCP listeners) HostnameConflict. A route selecting only
+//   listeners that are not usable, or a Gateway that is not accepted, is NoMatchingParent; yet
+//   attachedRoutes counts it, since the spec bases that count on parentRefs and allowedRoutes
+//   alone (not hostnames, not listener or route status).
+// - A Gateway: Accepted False UnsupportedAddress unless spec.addresses is empty or one
+//   IPAddress; ListenersNotValid when a listener is not usable (True while one still is);
+//   Programmed False AddressNotAssigned until status.addresses holds its address.
 #pragma once
 
 #include <boost/json.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,8 +47,10 @@ using ObjectPtr = std::shared_ptr<const json::value>;
 
 // The objects as the informers hold them (every namespace).
 struct Objects {
-  std::vector<ObjectPtr> gatewayClasses, gateways, httpRoutes, tcpRoutes, referenceGrants,
-      services;
+  std::vector<ObjectPtr> gatewayClasses, gateways, httpRoutes, tcpRoutes, referenceGrants, services;
+  // Namespaces, for allowedRoutes.namespaces.from: Selector (their labels). A namespace missing
+  // here has only the label kubernetes.io/metadata.name=<name>, which every namespace carries.
+  std::vector<ObjectPtr> namespaces;
 };
 
 // A condition's outcome as a controller writes it (metav1.Condition without the times).
@@ -62,6 +75,9 @@ struct BackendBinding {
 
 struct RuleBinding {
   std::vector<BackendBinding> backends;  // one per spec.rules[i].backendRefs, in order
+  // HTTPRoute: one per RequestMirror filter in spec.rules[i].filters, in order (weight unused).
+  // Their problems count in ResolvedRefs as the backends' do.
+  std::vector<BackendBinding> mirrors;
 };
 
 // Where an accepted route's rules apply.
@@ -121,5 +137,14 @@ struct Bindings {
 };
 
 Bindings bind(const Objects& objects);
+
+// The hostnames a route serves on a listener: nullopt when they do not intersect, an empty list
+// for any host. An empty listener hostname takes the route's hostnames as they are; a route
+// without hostnames takes the listener's. Otherwise each route hostname is kept when it equals
+// the listener's or is inside the listener's wildcard ("*.example.com" takes "a.example.com" and
+// "*.a.example.com", not "example.com"), and a route wildcard yields the listener's more
+// precise hostname ("*.example.com" on listener "a.example.com" gives "a.example.com").
+std::optional<std::vector<std::string>> intersectHostnames(
+    const std::string& listenerHostname, const std::vector<std::string>& routeHostnames);
 
 }  // namespace sluice::api::gateway
