@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -95,6 +96,8 @@ void writeRouteTraffic(std::ostringstream& w, client::HttpClient& c, const json:
       continue;
     }
     for (const auto& b : refs->as_array()) weights += static_cast<double>(api::getInt(b, "weight", 1));
+    size_t width = 0;
+    for (const auto& b : refs->as_array()) width = std::max(width, api::getString(b, "name").size());
     for (const auto& b : refs->as_array()) {
       std::string backend = api::getString(b, "namespace", ns) + "/" + api::getString(b, "name") +
                             ":" + std::to_string(api::getInt(b, "port"));
@@ -102,8 +105,10 @@ void writeRouteTraffic(std::ostringstream& w, client::HttpClient& c, const json:
       for (const auto& s : got)
         if (s.labels.at("backend") == backend) count += s.value;
       double weight = static_cast<double>(api::getInt(b, "weight", 1));
-      w << "    " << api::getString(b, "name") << "\trequested "
-        << percent(weights > 0 ? weight / weights : 0) << "\tachieved "
+      std::string name = api::getString(b, "name");
+      // Spaces, not tabs: the section keeps out of the describe output's tab alignment.
+      w << "    " << name << std::string(width - name.size() + 2, ' ') << "requested "
+        << percent(weights > 0 ? weight / weights : 0) << "  achieved "
         << (total > 0 ? percent(count / total) : std::string("-")) << " of "
         << grouped(static_cast<uint64_t>(total)) << (tcp ? " connections" : " requests") << "\n";
     }
@@ -147,10 +152,14 @@ void writeServiceTraffic(std::ostringstream& w, client::HttpClient& c, const jso
   if (byVersion.empty() && ready.empty()) return;
   for (const auto& [v, n] : ready) byVersion.emplace(v, 0);
   w << "Traffic by version (last 60 s, as replica counts imply vs achieved):\n";
+  size_t width = 0;
+  for (const auto& [version, count] : byVersion)
+    width = std::max(width, version.empty() ? size_t{18} : version.size());
   for (const auto& [version, count] : byVersion) {
     double r = ready.count(version) ? ready[version] : 0;
-    w << "  " << (version.empty() ? "<no version label>" : version) << "\treplicas "
-      << (readyTotal > 0 ? percent(r / readyTotal) : std::string("-")) << "\tachieved "
+    std::string name = version.empty() ? "<no version label>" : version;
+    w << "  " << name << std::string(width - name.size() + 2, ' ') << "replicas "
+      << (readyTotal > 0 ? percent(r / readyTotal) : std::string("-")) << "  achieved "
       << (total > 0 ? percent(count / total) : std::string("-")) << " of "
       << grouped(static_cast<uint64_t>(total)) << "\n";
   }

@@ -41,7 +41,7 @@ struct ValueMatch {
 struct RouteMatch {
   enum class Path { Exact, RegularExpression, Prefix };
   Path pathType = Path::Prefix;
-  std::string path = "/";  // Prefix: without a trailing "/" ("" for "/")
+  std::string path;  // Prefix: without a trailing "/" ("" for "/")
   std::shared_ptr<const re2::RE2> pathRegex;
   std::string method;  // "" = any
   std::vector<ValueMatch> headers, query;

@@ -295,7 +295,14 @@ class Session : public Connection {
     http10KeepAlive_ = head.versionMinor == 0 && head.keepAlive();
     reqBody_ = http::BodyFraming::forRequest(head);
     uint32_t length = head.length;
-    if (!upgrade_) begin_ = editHead(buffer_->data, begin_, length, head, {});
+    if (!upgrade_) {
+      // Dropping hop-by-hop lines moves the start line forward: the views into it follow.
+      uint32_t before = begin_;
+      begin_ = editHead(buffer_->data, begin_, length, head, {});
+      uint32_t shift = begin_ - before;
+      head.method = {head.method.data() + shift, head.method.size()};
+      head.target = {head.target.data() + shift, head.target.size()};
+    }
     reqEnd_ = begin_ + length;
     sent_ = begin_;
     retain_ = true;

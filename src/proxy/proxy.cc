@@ -73,6 +73,7 @@ struct Proxy::Impl {
         services(informers.informer(*api::findByKind("v1", "Service"))),
         endpoints(informers.informer(*api::findByKind("v1", "Endpoints"))),
         pods(informers.informer(*api::findByKind("v1", "Pod"))),
+        namespaces(informers.informer(*api::findByKind("v1", "Namespace"))),
         gatewayClasses(gatewayInformer(informers, "GatewayClass")),
         gateways(gatewayInformer(informers, "Gateway")),
         httpRoutes(gatewayInformer(informers, "HTTPRoute")),
@@ -91,6 +92,7 @@ struct Proxy::Impl {
   client::Informer& services;
   client::Informer& endpoints;
   client::Informer& pods;
+  client::Informer& namespaces;
   client::Informer& gatewayClasses;
   client::Informer& gateways;
   client::Informer& httpRoutes;
@@ -278,7 +280,8 @@ struct Proxy::Impl {
                     .httpRoutes = httpRoutes.list(),
                     .tcpRoutes = tcpRoutes.list(),
                     .referenceGrants = referenceGrants.list(),
-                    .services = services.list()},
+                    .services = services.list(),
+                    .namespaces = namespaces.list()},
     });
     for (const auto& problem : table.problems)
       if (reportedProblems.insert(problem).second) log->warn("route not served: {}", problem);
@@ -376,7 +379,7 @@ Proxy::Proxy(client::Client& client, client::SharedInformers& informers, const b
   auto& d = *impl_;
   auto changed = [&d](const client::ObjectPtr&) { d.markDirty(); };
   auto updated = [&d](const client::ObjectPtr&, const client::ObjectPtr&) { d.markDirty(); };
-  for (client::Informer* i : {&d.services, &d.endpoints, &d.gatewayClasses, &d.gateways,
+  for (client::Informer* i : {&d.services, &d.endpoints, &d.namespaces, &d.gatewayClasses, &d.gateways,
                               &d.httpRoutes, &d.referenceGrants, &d.tcpRoutes})
     i->addHandlers({changed, updated, changed});
 }

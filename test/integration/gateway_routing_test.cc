@@ -450,7 +450,7 @@ TEST_F(GatewayRoutingTest, DescribeShowsTheAchievedSplit) {
   // than one round of 10).
   std::smatch m;
   ASSERT_TRUE(std::regex_search(
-      r.out, m, std::regex(R"(web-v2\s+requested 20\.0 %\s+achieved 20\.0 % of ([0-9,]+) requests)")))
+      r.out, m, std::regex(R"(web-v2  requested 20\.0 %  achieved 20\.0 % of ([0-9,]+) requests)")))
       << r.out;
   EXPECT_EQ(counted["v1"], 800);
   EXPECT_EQ(counted["v2"], 200);

@@ -23,6 +23,8 @@ const char* kEchoScript = R"(import http.server, json, os, sys, time
 version = sys.argv[1]
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    wbufsize = 65536  # one write per answer (head and body in separate small writes meet Nagle)
+    disable_nagle_algorithm = True
     def handle_one(self):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""

@@ -58,7 +58,9 @@ TEST(WeightedScheduleTest, SharesAreExactOverTenThousand) {
       double want = 100.0 * static_cast<double>(c.weights[i]) / static_cast<double>(total);
       double share = got[static_cast<int>(i)] / 100.0;
       EXPECT_NEAR(share, want, 0.2) << c.name << " backend " << i;
-      if (c.weights[i] == 0) EXPECT_EQ(got[static_cast<int>(i)], 0) << c.name;
+      if (c.weights[i] == 0) {
+        EXPECT_EQ(got[static_cast<int>(i)], 0) << c.name;
+      }
     }
   }
 }
