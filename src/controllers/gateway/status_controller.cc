@@ -71,9 +71,13 @@ GatewayStatusController::GatewayStatusController(client::Client& client,
     enqueueAll(gateways_, "Gateway");
     allRoutes();
   });
-  dataPlane_.subscribe([this, allRoutes] {
-    enqueueAll(gateways_, "Gateway");
-    allRoutes();
+  dataPlane_.subscribe([this] {
+    std::set<std::string> waiting;
+    {
+      std::lock_guard lock(mu_);
+      waiting = waiting_;
+    }
+    for (const auto& key : waiting) queue_.add(key);
   });
 }
 
@@ -149,13 +153,18 @@ api::Status GatewayStatusController::syncGateway(const std::string& ns, const st
   if (!gateway) {
     std::lock_guard lock(mu_);
     touched_.erase(key);
+    waiting_.erase(keyFor("Gateway", ns, name));
     return {};
   }
   api::gateway::Bindings bindings = api::gateway::bind(objects());
   const api::gateway::GatewayBinding* binding = nullptr;
   for (const auto& g : bindings.gateways)
     if (g.ns == ns && g.name == name) binding = &g;
-  if (!binding) return {};  // another implementation's Gateway
+  if (!binding) {  // another implementation's Gateway
+    std::lock_guard lock(mu_);
+    waiting_.erase(keyFor("Gateway", ns, name));
+    return {};
+  }
 
   // The API server assigns addresses when a Gateway is written and its class is sluice's. A
   // Gateway written before its class existed has none: an update without changes has the
@@ -183,12 +192,7 @@ api::Status GatewayStatusController::syncGateway(const std::string& ns, const st
     }
   }
 
-  int64_t served = dataPlane_.servedGeneration("Gateway", ns, name);
-  if (served != binding->generation) {
-    log_->debug("gateway {}: generation {} not served yet (serving {})", key, binding->generation,
-                served);
-    return {};
-  }
+  if (!served("Gateway", ns, name, binding->generation)) return {};
   return writeStatus("Gateway", *gateway, desiredGatewayStatus(*binding, clock_.now()));
 }
 
@@ -196,7 +200,11 @@ api::Status GatewayStatusController::syncRoute(const std::string& kind, const st
                                                const std::string& name) {
   client::Informer& informer = kind == "TCPRoute" ? tcpRoutes_ : httpRoutes_;
   auto route = informer.get(ns + "/" + name);
-  if (!route) return {};
+  if (!route) {
+    std::lock_guard lock(mu_);
+    waiting_.erase(keyFor(kind, ns, name));
+    return {};
+  }
   api::gateway::Bindings bindings = api::gateway::bind(objects());
   const api::gateway::RouteBinding* binding = nullptr;
   for (const auto& r : bindings.routes)
@@ -204,13 +212,12 @@ api::Status GatewayStatusController::syncRoute(const std::string& kind, const st
         (r.kind == api::gateway::RouteKind::TCP) == (kind == "TCPRoute"))
       binding = &r;
   if (binding) {
-    int64_t served = dataPlane_.servedGeneration(kind, ns, name);
-    if (served != binding->generation) {
-      log_->debug("{} {}/{}: generation {} not served yet (serving {})", kind, ns, name,
-                  binding->generation, served);
-      return {};
-    }
+    if (!served(kind, ns, name, binding->generation)) return {};
   } else {
+    {
+      std::lock_guard lock(mu_);
+      waiting_.erase(keyFor(kind, ns, name));
+    }
     // No parent of sluice's: only entries sluice wrote before, if any, are to go.
     const json::value* parents = api::find(*route, "status.parents");
     bool ours = false;
@@ -220,6 +227,26 @@ api::Status GatewayStatusController::syncRoute(const std::string& kind, const st
     if (!ours) return {};
   }
   return writeStatus(kind, *route, desiredRouteStatus(*route, binding, clock_.now()));
+}
+
+bool GatewayStatusController::served(const std::string& kind, const std::string& ns,
+                                     const std::string& name, int64_t generation) {
+  const std::string key = keyFor(kind, ns, name);
+  // Marked waiting before the data plane is asked: a change that lands after the question
+  // finds the key and brings it back.
+  {
+    std::lock_guard lock(mu_);
+    waiting_.insert(key);
+  }
+  int64_t serving = dataPlane_.servedGeneration(kind, ns, name);
+  if (serving != generation) {
+    log_->debug("{} {}/{}: generation {} not served yet (serving {})", kind, ns, name, generation,
+                serving);
+    return false;
+  }
+  std::lock_guard lock(mu_);
+  waiting_.erase(key);
+  return true;
 }
 
 api::Status GatewayStatusController::writeStatus(const std::string& kind, const json::value& object,

@@ -12,8 +12,9 @@
 // Keys: "Gateway/<ns>/<name>", "HTTPRoute/<ns>/<name>", "TCPRoute/<ns>/<name>". What requeues
 // them: the object itself; for routes, any Gateway, GatewayClass, Service, ReferenceGrant or
 // Namespace (a backend Service created later flips ResolvedRefs to True); for Gateways, their
-// class, the routes naming them (attachedRoutes) and Namespaces (allowedRoutes selectors); for
-// both, the data plane's change callback.
+// class, the routes naming them (attachedRoutes) and Namespaces (allowedRoutes selectors); and
+// the data plane's change callback, for the keys that wait on it (it fires on every snapshot,
+// endpoint changes included, so it does not requeue everything).
 //
 // Threading: informer handlers and the data plane's callback only enqueue; sync runs on one
 // worker (or the caller's thread in processNext). The data plane must not call back after the
@@ -24,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "api/gateway_binding.h"
@@ -60,6 +62,10 @@ class GatewayStatusController {
   void enqueueParents(const json::value& route);
   api::Status syncGateway(const std::string& ns, const std::string& name);
   api::Status syncRoute(const std::string& kind, const std::string& ns, const std::string& name);
+  // Whether the data plane serves `generation` of the object; if not, the key waits for the
+  // data plane's next change.
+  bool served(const std::string& kind, const std::string& ns, const std::string& name,
+              int64_t generation);
   api::Status writeStatus(const std::string& kind, const json::value& object, json::value status);
 
   client::Client& client_;
@@ -73,6 +79,7 @@ class GatewayStatusController {
   std::mutex mu_;
   // Gateway key -> the resourceVersion an address-assigning update left it at (see syncGateway).
   std::map<std::string, int64_t> touched_;
+  std::set<std::string> waiting_;  // keys whose generation the data plane does not serve yet
 };
 
 }  // namespace sluice::controllers::gateway
