@@ -313,5 +313,48 @@ TEST_F(GatewayStatusTest, GatewayStaticAddressesStatus) {
   expectEventually([&] { return state("again"); }, prefix + "200 True Programmed @1");
 }
 
+// A restarted server knows which addresses its Gateways hold: a LoadBalancer Service created
+// after the restart does not get the Gateway's.
+TEST(GatewayAddresses, KeptAcrossARestart) {
+  PrivateRanges ranges = privateRanges();
+  TempDir dir;
+  Server server(dir.path() + "/data", ranges.flags());
+  auto r = server.sluice({"apply", "-f", "-"}, R"(apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: sluice
+  listeners:
+  - {name: http, port: 8080, protocol: HTTP}
+)");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto address = [&] {
+    return server.sluice({"get", "gateway", "gw", "-o", "jsonpath={.status.addresses[0].value}"})
+        .out;
+  };
+  std::string before = address();
+  EXPECT_EQ(before, rangePrefix(ranges.loadBalancers) + "1");
+
+  server.stop();
+  server.start();
+  r = server.sluice({"apply", "-f", "-"}, R"(apiVersion: v1
+kind: Service
+metadata: {name: lb}
+spec:
+  type: LoadBalancer
+  ports: [{port: 8080}]
+)");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  std::string external;
+  EXPECT_TRUE(waitFor([&] {
+    external =
+        server.sluice({"get", "svc", "lb", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"})
+            .out;
+    return !external.empty();
+  }));
+  EXPECT_EQ(external, rangePrefix(ranges.loadBalancers) + "2");
+  EXPECT_EQ(address(), before);
+}
+
 }  // namespace
 }  // namespace sluice::testing
