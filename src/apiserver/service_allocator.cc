@@ -187,4 +187,101 @@ api::Status ServiceAllocator::admit(json::object& svc, const json::object* old) 
   return {};
 }
 
+namespace {
+
+std::string gatewayKey(const json::value& gateway) {
+  return api::getString(gateway, "metadata.namespace") + "/" +
+         api::getString(gateway, "metadata.name");
+}
+
+// The address in status.addresses, as admitGateway writes it.
+std::optional<uint32_t> gatewayAddress(const json::value& gateway) {
+  if (auto* addresses = api::find(gateway, "status.addresses"); addresses && addresses->is_array())
+    for (const auto& a : addresses->as_array())
+      if (api::getString(a, "type", "IPAddress") == "IPAddress")
+        return parseIp(api::getString(a, "value"));
+  return std::nullopt;
+}
+
+// The one IPAddress spec.addresses requests: "" for none, nullopt when the request is not one
+// sluice can meet (several addresses, another type, not an IPv4 address).
+std::optional<std::string> requestedAddress(const json::value& gateway) {
+  const json::value* addresses = api::find(gateway, "spec.addresses");
+  if (!addresses || !addresses->is_array() || addresses->as_array().empty()) return "";
+  const auto& list = addresses->as_array();
+  if (list.size() > 1 || api::getString(list[0], "type", "IPAddress") != "IPAddress")
+    return std::nullopt;
+  std::string value = api::getString(list[0], "value");
+  if (!parseIp(value)) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+void ServiceAllocator::observeGateway(const json::value& gateway) {
+  std::lock_guard lock(mu_);
+  if (auto ip = gatewayAddress(gateway)) {
+    lbIps_.markUsed(*ip);
+    gatewayIps_[gatewayKey(gateway)] = *ip;
+  }
+}
+
+void ServiceAllocator::releaseGateway(const json::value& gateway) {
+  std::lock_guard lock(mu_);
+  // Only what this Gateway holds: a refused create of a name that exists must not free the
+  // existing Gateway's address.
+  auto it = gatewayIps_.find(gatewayKey(gateway));
+  auto ip = gatewayAddress(gateway);
+  if (it == gatewayIps_.end() || !ip || it->second != *ip) return;
+  lbIps_.release(it->second);
+  gatewayIps_.erase(it);
+}
+
+void ServiceAllocator::admitGateway(json::object& gateway, const json::object* old, bool ours) {
+  std::lock_guard lock(mu_);
+  json::value view = gateway;
+  const std::string key = gatewayKey(view);
+  auto held = gatewayIps_.find(key);
+  // A create of a name that holds an address already exists: the store refuses it.
+  if (!old && held != gatewayIps_.end()) return;
+  auto drop = [&] {
+    if (held != gatewayIps_.end()) {
+      lbIps_.release(held->second);
+      gatewayIps_.erase(held);
+      held = gatewayIps_.end();
+      if (auto* status = gateway.if_contains("status"); status && status->is_object())
+        status->as_object().erase("addresses");
+    }
+  };
+  if (!ours) return drop();
+  auto requested = requestedAddress(view);
+  if (!requested) return drop();
+
+  uint32_t ip = 0;
+  if (!requested->empty()) {
+    uint32_t want = *parseIp(*requested);
+    if (held != gatewayIps_.end() && held->second == want) {
+      ip = want;
+    } else if (lbIps_.contains(want) && !lbIps_.inUse(want)) {
+      drop();
+      if (lbIps_.claim(want)) ip = want;
+    } else {
+      drop();
+    }
+  } else if (held != gatewayIps_.end()) {
+    ip = held->second;
+  } else {
+    ip = lbIps_.allocate();
+  }
+  auto& status = gateway["status"].is_object() ? gateway["status"].as_object()
+                                               : (gateway["status"] = json::object{}).as_object();
+  if (!ip) {
+    status.erase("addresses");
+    return;
+  }
+  gatewayIps_[key] = ip;
+  status["addresses"] =
+      json::array{json::object{{"type", "IPAddress"}, {"value", api::ipToString(ip)}}};
+}
+
 }  // namespace sluice::apiserver

@@ -3,10 +3,19 @@
 // works on this machine. Allocation happens on the API write (registry admission), as the
 // Kubernetes API server allocates ClusterIPs and node ports; a conflicting or exhausted
 // allocation is an Invalid error on that write, never silent.
+//
+// Gateways of sluice's classes take their status.addresses from the same LoadBalancer pool,
+// under the same lock and on the same kind of write, so a Service and a Gateway can never be
+// handed one address (two allocators over one range, or a controller picking a "free" address
+// from what it last saw, could). Allocating on the write also puts the address in the object at
+// the generation that asked for it, so the load balancer serving that generation serves it on
+// that address. Unlike a Service's, a Gateway write never fails for want of an address: the
+// Gateway API reports it in status (Programmed False, AddressNotAssigned).
 #pragma once
 
 #include <boost/json.hpp>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -35,6 +44,17 @@ class ServiceAllocator {
   // Frees what a deleted Service held.
   void release(const boost::json::value& service);
 
+  // Records the address an existing Gateway of sluice's holds (at start-up).
+  void observeGateway(const boost::json::value& gateway);
+  // Admission of a Gateway (`old` null on create); `ours` when its class names sluice's
+  // controller. Sets status.addresses to [{type: IPAddress, value}]: the address spec.addresses
+  // requests when it is in the range and free, else the one the Gateway holds, else the next
+  // free one; none when the request cannot be met (in use, out of range, not one IPAddress),
+  // the range is full, or the Gateway is not sluice's (what it held is released).
+  void admitGateway(boost::json::object& gateway, const boost::json::object* old, bool ours);
+  // Frees what a deleted Gateway held.
+  void releaseGateway(const boost::json::value& gateway);
+
  private:
   ServiceAllocator() = default;
 
@@ -42,6 +62,7 @@ class ServiceAllocator {
   Options options_;
   api::IpPool clusterIps_, lbIps_;
   std::set<int> nodePorts_;
+  std::map<std::string, uint32_t> gatewayIps_;  // by "namespace/name"
   int nextNodePort_ = 0;
 };
 

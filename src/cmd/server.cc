@@ -15,6 +15,8 @@
 #include <CLI/CLI.hpp>
 
 #include "api/duration.h"
+#include "api/gateway_resources.h"
+#include "api/object.h"
 #include "apiserver/handler.h"
 #include "apiserver/http_server.h"
 #include "apiserver/in_process_client.h"
@@ -30,7 +32,9 @@
 #include "client/shared_informers.h"
 #include "cmd/commands.h"
 #include "controllers/deployment/deployment_controller.h"
+#include "controllers/gateway/data_plane.h"
 #include "controllers/gateway/gatewayclass_controller.h"
+#include "controllers/gateway/status_controller.h"
 #include "controllers/replicaset/replicaset_controller.h"
 #include "controllers/service/endpoints_controller.h"
 #include "node/agent.h"
@@ -184,6 +188,38 @@ api::Result<std::string> adminToken(const std::string& dir) {
   return token;
 }
 
+// The built-in load balancer as the data plane the Gateway status controller waits on.
+class ProxyDataPlane : public controllers::gateway::DataPlane {
+ public:
+  explicit ProxyDataPlane(proxy::Proxy& proxy) : proxy_(proxy) {}
+  int64_t servedGeneration(const std::string& kind, const std::string& ns,
+                           const std::string& name) const override {
+    return proxy_.servedGeneration(kind, ns, name);
+  }
+  void subscribe(std::function<void()> onChange) override {
+    proxy_.onServedChange(std::move(onChange));
+  }
+
+ private:
+  proxy::Proxy& proxy_;
+};
+
+// Gateways of sluice's classes that exist at start-up keep the addresses they hold.
+api::Status observeGatewayAddresses(apiserver::Registry& registry,
+                                    apiserver::ServiceAllocator& allocator) {
+  std::string group(api::kGatewayGroup);
+  auto gateways = registry.list(*api::findByKind(group + "/v1", "Gateway"), "", {});
+  if (!gateways) return gateways.error();
+  for (const auto& g : gateways->at("items").as_array()) {
+    auto gatewayClass = registry.get(*api::findByKind(group + "/v1", "GatewayClass"), "",
+                                     api::getString(g, "spec.gatewayClassName"));
+    if (gatewayClass &&
+        api::getString(*gatewayClass, "spec.controllerName") == api::kSluiceGatewayController)
+      allocator.observeGateway(g);
+  }
+  return {};
+}
+
 }  // namespace
 
 int runServer(int argc, char** argv) {
@@ -240,6 +276,11 @@ int runServer(int argc, char** argv) {
                         });
   registry.addDeleteHook(
       "Service", [&allocator](const boost::json::value& svc) { (*allocator)->release(svc); });
+  if (auto st = observeGatewayAddresses(registry, **allocator); !st) {
+    std::cerr << "error: cannot list Gateways to recover their addresses: " << st.error().message
+              << "\n";
+    return 1;
+  }
   if (auto st = registry.bootstrap(); !st) {
     std::cerr << "error: " << st.error().message << "\n";
     return 1;
@@ -287,6 +328,22 @@ int runServer(int argc, char** argv) {
       *client, informers, clock, base::childLogger(log, "gatewayclass-controller"));
   proxy::Proxy loadBalancer(*client, informers, clock, base::childLogger(log, "proxy"),
                             {.workers = flags.proxyWorkers});
+  ProxyDataPlane dataPlane(loadBalancer);
+  controllers::gateway::GatewayStatusController gatewayStatus(
+      *client, informers, dataPlane, clock, base::childLogger(log, "gateway-status-controller"));
+  // Gateway addresses come from the LoadBalancer range on the write, as Services' do; whether a
+  // Gateway is sluice's is read from the controller's GatewayClass cache (the admission runs
+  // under the store's lock, where the registry cannot be asked).
+  registry.addAdmission("Gateway", [&allocator, &gatewayStatus](boost::json::object& gateway,
+                                                                const boost::json::object* old) {
+    bool ours = gatewayStatus.ownsClass(
+        api::getString(boost::json::value(gateway), "spec.gatewayClassName"));
+    (*allocator)->admitGateway(gateway, old, ours);
+    return api::Status{};
+  });
+  registry.addDeleteHook("Gateway", [&allocator](const boost::json::value& gateway) {
+    (*allocator)->releaseGateway(gateway);
+  });
 
   apiserver::Handler::Options handlerOptions;
   handlerOptions.token = *token;
@@ -334,6 +391,7 @@ int runServer(int argc, char** argv) {
   deployments.start();
   endpoints.start();
   gatewayClasses.start();
+  gatewayStatus.start();
   if (auto st = loadBalancer.start(); !st) {
     std::cerr << "error: " << st.error().message << "\n";
     return 1;
@@ -346,6 +404,7 @@ int runServer(int argc, char** argv) {
   // Informer threads call into the components: stop them first.
   informers.stop();
   loadBalancer.stop();
+  gatewayStatus.stop();
   gatewayClasses.stop();
   endpoints.stop();
   deployments.stop();

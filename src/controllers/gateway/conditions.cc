@@ -35,4 +35,24 @@ json::array setCondition(const json::value& conditions, const Condition& c, base
   return out;
 }
 
+namespace {
+
+void eraseTransitionTimes(json::value& v) {
+  if (v.is_array()) {
+    for (auto& item : v.as_array()) eraseTransitionTimes(item);
+  } else if (v.is_object()) {
+    v.as_object().erase("lastTransitionTime");
+    for (auto& member : v.as_object()) eraseTransitionTimes(member.value());
+  }
+}
+
+}  // namespace
+
+bool sameButTransitionTimes(const json::value& a, const json::value& b) {
+  json::value x = a, y = b;
+  eraseTransitionTimes(x);
+  eraseTransitionTimes(y);
+  return x == y;
+}
+
 }  // namespace sluice::controllers::gateway

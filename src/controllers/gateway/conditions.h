@@ -25,4 +25,8 @@ struct Condition {
 // `conditions` (an array, or null for none) with `c` set; `now` stamps a new transition.
 json::array setCondition(const json::value& conditions, const Condition& c, base::WallTime now);
 
+// `a` and `b` alike but for the lastTransitionTime of any condition in them (at any depth): a
+// status that would differ only there is not written again.
+bool sameButTransitionTimes(const json::value& a, const json::value& b);
+
 }  // namespace sluice::controllers::gateway

@@ -122,6 +122,8 @@ std::string route(const std::string& spec, const std::string& name = "r",
          ", generation: 3}\nspec:\n" + spec + "\n";
 }
 
+std::string listenersOf(const GatewayBinding& g);
+
 // ---- parents: kinds and defaults, sectionName and port, allowedRoutes ----
 
 TEST(GatewayBinding, Parents) {
@@ -354,6 +356,32 @@ spec:
     ASSERT_TRUE(r);
     EXPECT_EQ(parentsOf(*r), c.parents);
   }
+  // The conformance case HTTPRouteHostnameIntersection's listeners: two on one port.
+  const std::string conformance = R"(
+---
+kind: Gateway
+metadata: {name: hosts, namespace: default}
+spec:
+  gatewayClassName: sluice
+  listeners:
+  - {name: listener-1, port: 8080, protocol: HTTP, hostname: very.specific.com}
+  - {name: listener-2, port: 8080, protocol: HTTP, hostname: "*.wildcard.io"}
+)";
+  Bindings both = bind(objectsOf(
+      kBase + conformance +
+      route("  parentRefs: [{name: hosts}]\n  hostnames: [non.matching.com, "
+            "\"*.nonmatchingwildcard.io\", very.specific.com]",
+            "specific") +
+      route("  parentRefs: [{name: hosts}]\n  hostnames: [\"*.wildcard.io\"]", "wildcard")));
+  EXPECT_EQ(parentsOf(*findRoute(both, "specific")),
+            "Gateway/hosts: True Accepted -> hosts:8080/listener-1{very.specific.com}");
+  EXPECT_EQ(parentsOf(*findRoute(both, "wildcard")),
+            "Gateway/hosts: True Accepted -> hosts:8080/listener-2{*.wildcard.io}");
+  EXPECT_EQ(listenersOf(*findGateway(both, "hosts")),
+            "listener-1: True Accepted, False NoConflicts, True ResolvedRefs, True Programmed, "
+            "[HTTPRoute]; listener-2: True Accepted, False NoConflicts, True ResolvedRefs, True "
+            "Programmed, [HTTPRoute]");
+
   // Hostname mismatch still counts as attached (attachedRoutes is parentRefs x allowedRoutes).
   Bindings b = bind(objectsOf(
       kBase + gateway + route("  parentRefs: [{name: hosts}]\n  hostnames: [a.example.net]")));
