@@ -421,7 +421,6 @@ void describeService(std::ostringstream& w, client::HttpClient& c, const json::v
     w << "External Traffic Policy:\t" << p << "\n";
   w << "Internal Traffic Policy:\t" << getString(s, "spec.internalTrafficPolicy", "Cluster")
     << "\n";
-  writeServiceTraffic(w, c, s);
 }
 
 std::string describeOne(Context& ctx, client::HttpClient& c, const api::ResourceType& type,
@@ -434,7 +433,6 @@ std::string describeOne(Context& ctx, client::HttpClient& c, const api::Resource
     writeMap(w, "", "Labels", api::find(obj, "metadata.labels"));
     writeMap(w, "", "Annotations", api::find(obj, "metadata.annotations"), true);
     writeUnstructured(w, obj);
-    if (type.kind == "HTTPRoute" || type.kind == "TCPRoute") writeRouteTraffic(w, c, obj);
     metaDone = true;
   } else if (type.kind == "Deployment") {
     w << "CreationTimestamp:\t" << describeTime(getString(obj, "metadata.creationTimestamp"))
@@ -468,6 +466,9 @@ std::string describeOne(Context& ctx, client::HttpClient& c, const api::Resource
   if (ctx.flags.get("show-events", "true") != "false" && type.kind != "Namespace" &&
       type.kind != "Event")
     writeEvents(w, c, obj, type);
+  // sluice's own section, after kubectl's (so the output above it stays byte for byte kubectl's).
+  if (type.kind == "HTTPRoute" || type.kind == "TCPRoute") writeRouteTraffic(w, c, obj);
+  if (type.kind == "Service") writeServiceTraffic(w, c, obj);
   return tabAlign(w.str(), 0, 2);
 }
 

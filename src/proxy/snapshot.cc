@@ -93,9 +93,10 @@ struct Attached {
   std::map<std::string, const api::gateway::RouteBinding*> routes;   // "ns/name" -> binding
 };
 
-std::string listenerKey(const std::string& ns, const std::string& gateway,
-                        const std::string& listener) {
-  return "gateway:" + ns + "/" + gateway + "/" + listener;
+// Listeners of one Gateway on one port share it (telling routes apart by hostname), so a
+// Gateway's port is the unit the data plane serves.
+std::string listenerKey(const std::string& ns, const std::string& gateway, int32_t port) {
+  return "gateway:" + ns + "/" + gateway + "/" + std::to_string(port);
 }
 
 Attached attachments(const api::gateway::Bindings& bindings, const RouteTable& services) {
@@ -107,7 +108,7 @@ Attached attachments(const api::gateway::Bindings& bindings, const RouteTable& s
       for (const auto& a : parent.attachments) {
         std::vector<std::string> keys;
         if (a.kind == api::gateway::Attachment::Kind::Listener) {
-          keys.push_back(listenerKey(a.ns, a.name, a.listener));
+          keys.push_back(listenerKey(a.ns, a.name, a.port));
         } else if (a.port) {
           keys.push_back(portKey(a.ns, a.name, a.port));
         } else {
@@ -119,7 +120,21 @@ Attached attachments(const api::gateway::Bindings& bindings, const RouteTable& s
             auto hostnames = a.kind == api::gateway::Attachment::Kind::Listener
                                  ? a.hostnames
                                  : std::vector<std::string>{};  // GAMMA ignores hostnames
-            out.http[key].push_back({r.route.get(), std::move(hostnames)});
+            // A route on two listeners of one port is one source with both's hostnames.
+            auto& sources = out.http[key];
+            auto same = std::find_if(sources.begin(), sources.end(), [&](const auto& src) {
+              return src.route == r.route.get();
+            });
+            if (same == sources.end()) {
+              sources.push_back({r.route.get(), std::move(hostnames)});
+            } else if (same->hostnames.empty() || hostnames.empty()) {
+              same->hostnames.clear();  // any host
+            } else {
+              for (auto& h : hostnames)
+                if (std::find(same->hostnames.begin(), same->hostnames.end(), h) ==
+                    same->hostnames.end())
+                  same->hostnames.push_back(std::move(h));
+            }
           } else {
             auto& t = out.tcp[key];
             // Of several TCPRoutes on one port, the oldest (then by name) wins.
@@ -163,9 +178,18 @@ RuleRoute ruleRoute(const std::string& ns, const std::string& name, size_t index
     for (const auto& b : binding->backends)
       out.backends.push_back(
           backendRoute(b.ns, b.name, b.port, b.weight, b.problem, b.message, portIndex));
+  // Mirrors as the binding resolved them (ReferenceGrants included), in filter order.
   if (rule)
-    for (const auto& m : rule->mirrors)
-      out.mirrors.push_back(backendRoute(m.ns, m.name, m.port, 1, "", "", portIndex));
+    for (size_t i = 0; i < rule->mirrors.size(); ++i) {
+      const auto& m = rule->mirrors[i];
+      if (binding && i < binding->mirrors.size()) {
+        const auto& b = binding->mirrors[i];
+        out.mirrors.push_back(backendRoute(b.ns, b.name, b.port, 1, b.problem, b.message, portIndex));
+      } else {
+        out.mirrors.push_back(
+            backendRoute(m.ns, m.name, m.port, 1, "BackendNotFound", "not resolved", portIndex));
+      }
+    }
   return out;
 }
 
@@ -173,15 +197,18 @@ void addGatewayListeners(const api::gateway::Bindings& bindings, RouteTable& tab
                          std::map<std::string, ListenRoute>& listen) {
   for (const auto& g : bindings.gateways) {
     if (g.address.empty()) continue;
-    for (const auto& l : g.listeners) {
-      if (!l.usable() || (l.protocol != "HTTP" && l.protocol != "TCP")) continue;
+    std::map<int32_t, const api::gateway::ListenerBinding*> ports;  // the first listener of each
+    for (const auto& l : g.listeners)
+      if (l.usable() && (l.protocol == "HTTP" || l.protocol == "TCP"))
+        ports.emplace(l.port, &l);
+    for (const auto& [port, l] : ports) {
       PortRoute route;
-      route.key = listenerKey(g.ns, g.name, l.name);
+      route.key = listenerKey(g.ns, g.name, port);
       route.ns = g.ns;
       route.service = g.name;
-      route.port = static_cast<uint16_t>(l.port);
+      route.port = static_cast<uint16_t>(port);
       route.listenPort = route.port;
-      route.http = l.protocol == "HTTP";
+      route.http = l->protocol == "HTTP";
       route.unavailable = plainResponse("404 Not Found", "no route for this request\n");
       ListenRoute at;
       if (!parseAddress(g.address, route.port, at.at)) continue;

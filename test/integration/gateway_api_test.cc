@@ -306,7 +306,11 @@ TEST_F(GatewayApiTest, DescribeAsKubectlsGenericDescriber) {
         "      Port:    80\n      Weight:  90\n"})
     EXPECT_TRUE(contains(r.out, want)) << want << "\n---\n" << r.out;
   // Aligned with the lines before it, which depend on whether the status is written yet.
-  EXPECT_TRUE(std::regex_search(r.out, std::regex("\nEvents: +<none>\n$"))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\nEvents: +<none>\nTraffic \\(last 60 s")))
+      << r.out;
+  // Nothing went through the route yet.
+  EXPECT_TRUE(contains(r.out, "    nginx-v1  requested 90.0 %  achieved - of 0 requests\n"))
+      << r.out;
 }
 
 TEST_F(GatewayApiTest, RealKubectlAppliesGetsAndDescribes) {
@@ -336,10 +340,14 @@ TEST_F(GatewayApiTest, RealKubectlAppliesGetsAndDescribes) {
   EXPECT_OK(r);
   expectProgrammedGateway(true);
 
-  // The same bytes as sluice's describe.
+  // The same bytes as sluice's describe, which adds the achieved traffic split (from the
+  // load balancer's counters) after the events.
   r = *server.kubectl("1.33", {"describe", "httproute", "nginx"});
   EXPECT_OK(r);
-  EXPECT_EQ(r.out, server.sluice({"describe", "httproute", "nginx"}).out);
+  std::string ours = server.sluice({"describe", "httproute", "nginx"}).out;
+  size_t traffic = ours.find("Traffic (last 60 s");
+  ASSERT_NE(traffic, std::string::npos) << ours;
+  EXPECT_EQ(r.out, ours.substr(0, traffic));
 
   // A changed weight applied by kubectl (a JSON merge patch) bumps the generation.
   std::string manifest = readFile(gatewayFile("httproute.yaml"));
