@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "api/gateway_resources.h"
+#include "api/gateway_validation.h"
 #include "api/object.h"
 #include "api/selector.h"
 
@@ -451,6 +452,51 @@ std::vector<std::string> stringsAt(const json::value& v, std::string_view path) 
   return out;
 }
 
+}  // namespace
+
+std::optional<std::string> unservable(const json::value& route) {
+  const json::array& rules = arrayAt(route, "spec.rules");
+  for (size_t r = 0; r < rules.size(); ++r) {
+    const std::string at = "spec.rules[" + std::to_string(r) + "]";
+    const json::array& matches = arrayAt(rules[r], "matches");
+    for (size_t m = 0; m < matches.size(); ++m) {
+      const std::string matchAt = at + ".matches[" + std::to_string(m) + "]";
+      auto regex = [&](const json::value& v, const std::string& path) -> std::optional<std::string> {
+        if (getString(v, "type") != "RegularExpression") return std::nullopt;
+        if (auto error = gatewayRegexError(getString(v, "value")))
+          return path + ".value: " + *error;
+        return std::nullopt;
+      };
+      if (const json::value* path = find(matches[m], "path"))
+        if (auto why = regex(*path, matchAt + ".path")) return why;
+      for (const char* list : {"headers", "queryParams"}) {
+        const json::array& conditions = arrayAt(matches[m], list);
+        for (size_t c = 0; c < conditions.size(); ++c)
+          if (auto why = regex(conditions[c],
+                               matchAt + "." + list + "[" + std::to_string(c) + "]"))
+            return why;
+      }
+    }
+    const json::array& filters = arrayAt(rules[r], "filters");
+    for (size_t f = 0; f < filters.size(); ++f) {
+      std::string type = getString(filters[f], "type");
+      if (type == "ExtensionRef" || type == "CORS" || type == "ExternalAuth")
+        return at + ".filters[" + std::to_string(f) + "].type: " + type +
+               " is not supported by sluice";
+    }
+    const json::array& backends = arrayAt(rules[r], "backendRefs");
+    for (size_t b = 0; b < backends.size(); ++b)
+      if (!arrayAt(backends[b], "filters").empty())
+        return at + ".backendRefs[" + std::to_string(b) +
+               "].filters: filters on a backendRef are not supported by sluice";
+    if (find(rules[r], "sessionPersistence.idleTimeout"))
+      return at + ".sessionPersistence.idleTimeout: not supported by sluice";
+  }
+  return std::nullopt;
+}
+
+namespace {
+
 std::optional<RouteBinding> bindRoute(RouteKind kind, const ObjectPtr& object, const Index& index) {
   Route route{
       kind, namespaceOf(*object), nameOf(*object),
@@ -484,6 +530,13 @@ std::optional<RouteBinding> bindRoute(RouteKind kind, const ObjectPtr& object, c
     out.parents.push_back(std::move(p));
   }
   if (out.parents.empty()) return std::nullopt;
+  // What the data plane cannot serve makes the route not accepted anywhere, saying what.
+  if (auto why = unservable(*object))
+    for (auto& p : out.parents)
+      if (p.accepted.ok) {
+        p.accepted = no("UnsupportedValue", *why);
+        p.attachments.clear();
+      }
 
   std::vector<const BackendBinding*> problems;
   const json::array& rules = arrayAt(*object, "spec.rules");

@@ -138,6 +138,12 @@ struct Bindings {
 
 Bindings bind(const Objects& objects);
 
+// Why sluice's data plane cannot serve `route` as written (the field path and the reason: a
+// regular expression RE2 cannot compile, a filter type or field sluice does not implement), or
+// nullopt. Such a route is not Accepted (UnsupportedValue, with this message) on any parent;
+// the data plane keeps serving the route's last generation it could serve.
+std::optional<std::string> unservable(const json::value& route);
+
 // The hostnames a route serves on a listener: nullopt when they do not intersect, an empty list
 // for any host. An empty listener hostname takes the route's hostnames as they are; a route
 // without hostnames takes the listener's. Otherwise each route hostname is kept when it equals

@@ -87,20 +87,27 @@ void writeRouteTraffic(std::ostringstream& w, client::HttpClient& c, const json:
     w << "  Rule " << i << ":\n";
     auto got = samples(metrics, "sluice_route_recent_requests",
                        {{"namespace", ns}, {"route", name}, {"rule", std::to_string(i)}});
-    double total = 0;
-    for (const auto& s : got) total += s.value;
     double weights = 0;
     auto* refs = api::find(rule, "backendRefs");
     if (!refs || !refs->is_array() || refs->as_array().empty()) {
       w << "    <no backends>\n";
       continue;
     }
+    // The share is of the requests to the rule's current backends (a backend the rule no longer
+    // names may still have counts in the window).
+    auto backendOf = [&ns](const json::value& b) {
+      return api::getString(b, "namespace", ns) + "/" + api::getString(b, "name") + ":" +
+             std::to_string(api::getInt(b, "port"));
+    };
+    double total = 0;
+    for (const auto& s : got)
+      for (const auto& b : refs->as_array())
+        if (s.labels.at("backend") == backendOf(b)) total += s.value;
     for (const auto& b : refs->as_array()) weights += static_cast<double>(api::getInt(b, "weight", 1));
     size_t width = 0;
     for (const auto& b : refs->as_array()) width = std::max(width, api::getString(b, "name").size());
     for (const auto& b : refs->as_array()) {
-      std::string backend = api::getString(b, "namespace", ns) + "/" + api::getString(b, "name") +
-                            ":" + std::to_string(api::getInt(b, "port"));
+      std::string backend = backendOf(b);
       double count = 0;
       for (const auto& s : got)
         if (s.labels.at("backend") == backend) count += s.value;

@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 
 #include "api/gateway_resources.h"
+#include "api/object.h"
 #include "api/resources.h"
 #include "client/informer.h"
 #include "proxy/config.h"
@@ -270,14 +271,37 @@ struct Proxy::Impl {
   }
 
   // Builds a snapshot from what the informers hold and publishes it to every worker.
+  // HTTPRoutes as served: a route the data plane cannot serve as written (regular expressions
+  // RE2 cannot compile, filters sluice does not implement) is served at its last generation
+  // that it could, so a bad edit never takes down routing that worked; its status says why.
+  std::map<std::string, client::ObjectPtr> lastServable;  // by uid
+
+  std::vector<client::ObjectPtr> servableRoutes() {
+    std::vector<client::ObjectPtr> out;
+    std::map<std::string, client::ObjectPtr> kept;
+    for (const auto& route : httpRoutes.list()) {
+      std::string uid = api::uidOf(*route);
+      if (!api::gateway::unservable(*route)) {
+        kept[uid] = route;
+        out.push_back(route);
+      } else if (auto it = lastServable.find(uid); it != lastServable.end()) {
+        kept[uid] = it->second;
+        out.push_back(it->second);
+      }
+    }
+    lastServable = std::move(kept);
+    return out;
+  }
+
   void sync() {
+    auto routes = httpRoutes.list();
     RouteTable table = buildRouteTable({
         .services = services.list(),
         .endpoints = [this](const std::string& key) { return endpoints.get(key); },
         .pods = [this](const std::string& key) { return pods.get(key); },
         .gateway = {.gatewayClasses = gatewayClasses.list(),
                     .gateways = gateways.list(),
-                    .httpRoutes = httpRoutes.list(),
+                    .httpRoutes = servableRoutes(),
                     .tcpRoutes = tcpRoutes.list(),
                     .referenceGrants = referenceGrants.list(),
                     .services = services.list(),
@@ -364,6 +388,11 @@ struct Proxy::Impl {
     metrics.sweep(live, clock.steadyNow(), kMetricsGrace);
     config->sequence = ++sequence;
     config->generations = std::move(table.generations);
+    // The generations seen, including those of routes served at an earlier one: the status
+    // controller reports the rejection of the new generation once it has been seen.
+    for (const auto& route : routes)
+      config->generations["HTTPRoute/" + api::namespaceOf(*route) + "/" + api::nameOf(*route)] =
+          api::getInt(*route, "metadata.generation");
     {
       std::lock_guard lock(servedMu);
       published[config->sequence] = config->generations;

@@ -744,5 +744,41 @@ TEST(GatewayBinding, NotAcceptedGatewayAcceptsNoRoutes) {
   EXPECT_EQ(findGateway(b, "g2")->listeners.at(0).attachedRoutes, 1);
 }
 
+// ---- what the data plane cannot serve ----
+
+TEST(GatewayBinding, UnservableRoutesAreNotAcceptedAndSayWhere) {
+  struct Case {
+    std::string rules, want;
+  };
+  const std::vector<Case> cases = {
+      {"  - matches: [{path: {type: RegularExpression, value: \"/a/(?!b)\"}}]",
+       "False UnsupportedValue spec.rules[0].matches[0].path.value: "},
+      {"  - {}\n  - matches: [{headers: [{name: x, type: RegularExpression, value: \"(\"}]}]",
+       "False UnsupportedValue spec.rules[1].matches[0].headers[0].value: "},
+      {"  - filters: [{type: ExtensionRef, extensionRef: {group: g, kind: K, name: n}}]",
+       "False UnsupportedValue spec.rules[0].filters[0].type: ExtensionRef is not supported by "
+       "sluice"},
+      {"  - backendRefs: [{name: s, port: 80, filters: [{type: RequestHeaderModifier}]}]",
+       "False UnsupportedValue spec.rules[0].backendRefs[0].filters: filters on a backendRef are "
+       "not supported by sluice"},
+      {"  - sessionPersistence: {idleTimeout: 10m}",
+       "False UnsupportedValue spec.rules[0].sessionPersistence.idleTimeout: not supported by "
+       "sluice"},
+      {"  - matches: [{path: {type: RegularExpression, value: \"/items/[0-9]+\"}}]", "True Accepted"},
+  };
+  for (const auto& c : cases) {
+    Bindings b = bind(objectsOf(
+        kBase + route("  parentRefs: [{name: gw}]\n  rules:\n" + c.rules)));
+    const RouteBinding* r = findRoute(b, "r");
+    ASSERT_TRUE(r) << c.rules;
+    const Outcome& o = r->parents.at(0).accepted;
+    std::string got = std::string(o.ok ? "True " : "False ") + o.reason + " " + o.message;
+    EXPECT_EQ(got.rfind(c.want, 0), 0u) << c.rules << "\ngot: " << got;
+    if (!o.ok) {
+      EXPECT_TRUE(r->parents.at(0).attachments.empty());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sluice::api::gateway
