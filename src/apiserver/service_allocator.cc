@@ -1,5 +1,7 @@
 #include "apiserver/service_allocator.h"
 
+#include <random>
+
 #include <arpa/inet.h>
 
 #include "api/cidr.h"
@@ -55,7 +57,13 @@ api::Result<std::unique_ptr<ServiceAllocator>> ServiceAllocator::create(Options 
   a->options_ = options;
   a->clusterIps_ = api::IpPool(cluster->first, cluster->second);
   a->lbIps_ = api::IpPool(lb->first, lb->second);
-  a->nextNodePort_ = options.nodePortMin;
+  a->nextNodePort_ = options.firstNodePort;
+  if (a->nextNodePort_ < options.nodePortMin || a->nextNodePort_ > options.nodePortMax) {
+    std::random_device seed;
+    a->nextNodePort_ =
+        options.nodePortMin +
+        static_cast<int>(seed() % static_cast<unsigned>(options.nodePortMax - options.nodePortMin + 1));
+  }
   return a;
 }
 

@@ -33,6 +33,10 @@ class ServiceAllocator {
     std::string loadBalancerCidr = "127.44.0.0/16";
     int nodePortMin = 30000;
     int nodePortMax = 32767;
+    // Where the search for a free node port starts; 0: a random port of the range, as
+    // kube-apiserver picks them, so servers side by side (tests, benchmarks) rarely want one
+    // port of 127.0.0.1 at once.
+    int firstNodePort = 0;
   };
   static api::Result<std::unique_ptr<ServiceAllocator>> create(Options options);
 

@@ -33,8 +33,14 @@ std::string route(const std::string& name, const std::string& rules) {
          rules;
 }
 
+// The routes of these tests are applied by real kubectl 1.33 (GatewayAttachTest's by sluice).
 class GatewayRoutingTest : public RoutingTest {
  protected:
+  void SetUp() override {
+    SLUICE_REQUIRE_KUBECTL("1.33");
+    applyWithKubectl = true;
+  }
+  void TearDown() override { applyWithKubectl = false; }
   // Service `web` over v1 and v2 (one pod each, Services web-v1 and web-v2).
   void twoVersions() {
     apply(kParent);
@@ -394,6 +400,24 @@ TEST_F(GatewayRoutingTest, HTTPRouteTimeoutRequest) {
 
 // sessionPersistence (Cookie): a client stays on the version it was first given, across
 // connections; when that version's weight goes to 0 it moves, once; a forged cookie is ignored.
+// retry (experimental): an idempotent request answered with a listed code is sent again, after
+// the backoff; without the rule the client gets the 503.
+TEST_F(GatewayRoutingTest, HTTPRouteRetry) {
+  twoVersions();
+  apply(route("retry", R"(  - matches: [{path: {type: PathPrefix, value: /retried}}]
+    retry: {codes: [503], attempts: 1, backoff: 10ms}
+    backendRefs: [{name: web-v1, port: 8080}]
+  - backendRefs: [{name: web-v1, port: 8080}]
+)"));
+  expectVersion("/retried", "v1");
+  int n = 0;
+  auto fresh = [&] { return "x-fail-once: " + std::to_string(n++); };
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(request(ip, 8080, "/retried", {fresh()}).status, 200);
+  EXPECT_EQ(request(ip, 8080, "/plain", {fresh()}).status, 503);
+  // Not replayed when not idempotent: a POST gets the 503.
+  EXPECT_EQ(request(ip, 8080, "/retried", {fresh(), "Content-Length: 0"}, "POST").status, 503);
+}
+
 TEST_F(GatewayRoutingTest, SessionPersistenceCookie) {
   twoVersions();
   apply(route("sticky", R"(  - sessionPersistence: {sessionName: canary-session, type: Cookie}
@@ -464,6 +488,23 @@ TEST_F(GatewayRoutingTest, ABadEditKeepsTheLastGoodRouting) {
     backendRefs: [{name: web-v1, port: 8080}]
 )"));
   expectVersion("/items/1", "v1");
+}
+
+// sessionPersistence (Header): the answer names the session in a header; a client that sends it
+// back stays on its version.
+TEST_F(GatewayRoutingTest, SessionPersistenceHeader) {
+  twoVersions();
+  apply(route("sticky-header", R"(  - sessionPersistence: {sessionName: x-session, type: Header}
+    backendRefs:
+    - {name: web-v1, port: 8080, weight: 1}
+    - {name: web-v2, port: 8080, weight: 1}
+)"));
+  auto first = until("/", [](const HttpResponse& r) { return !r.header("x-session").empty(); });
+  std::string token = first.header("x-session"), pinned = versionOf(first);
+  for (int i = 0; i < 20; ++i)
+    EXPECT_EQ(versionOf(request(ip, 8080, "/", {"x-session: " + token})), pinned) << i;
+  auto unpinned = split(20);
+  EXPECT_EQ(unpinned["v1"], 10) << "clients without the header are balanced 1:1";
 }
 
 TEST_F(GatewayRoutingTest, DescribeShowsTheAchievedSplit) {

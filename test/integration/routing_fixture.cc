@@ -18,9 +18,11 @@ namespace {
 
 // A backend that answers every request with JSON: its version (argv[1]), the method, target,
 // Host and request headers; it waits `x-delay-ms` and answers status `x-status` when asked, and
-// logs each request line to stderr (the pod's log).
+// logs each request line to stderr (the pod's log). The first request with a given `x-fail-once`
+// value is answered 503 (a retry of it succeeds).
 const char* kEchoScript = R"(import http.server, json, os, sys, time
 version = sys.argv[1]
+failed = set()
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     wbufsize = 65536  # one write per answer (head and body in separate small writes meet Nagle)
@@ -30,6 +32,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(n) if n else b""
         sys.stderr.write("%s %s\n" % (self.command, self.path))
         sys.stderr.flush()
+        once = self.headers.get("x-fail-once")
+        if once and once not in failed:
+            failed.add(once)
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         delay = self.headers.get("x-delay-ms")
         if delay:
             time.sleep(int(delay) / 1000.0)
@@ -221,7 +230,15 @@ std::string RoutingTest::ns() {
   return out;
 }
 
+bool RoutingTest::applyWithKubectl = false;
+
 void RoutingTest::apply(const std::string& yaml) {
+  if (applyWithKubectl) {
+    auto r = server->kubectl("1.33", {"apply", "-n", ns(), "-f", "-"}, yaml);
+    ASSERT_TRUE(r) << "kubectl 1.33 is not installed";
+    ASSERT_EQ(r->exitCode, 0) << r->err << "\n" << yaml;
+    return;
+  }
   auto r = server->sluice({"apply", "-n", ns(), "-f", "-"}, yaml);
   ASSERT_EQ(r.exitCode, 0) << r.err << "\n" << yaml;
 }

@@ -55,8 +55,11 @@ class RoutingTest : public ::testing::Test {
 
   // A namespace of the test's own (named after it).
   std::string ns();
-  // `sluice apply -n NS -f -` of `yaml`; fails the test on error.
+  // `apply -n NS -f -` of `yaml` with the suite's client; fails the test on error.
   void apply(const std::string& yaml);
+  // Route manifests go through real kubectl 1.33 (skipped where it is not installed, required
+  // under CI) instead of `sluice apply`.
+  static bool applyWithKubectl;
   // Deployment + ClusterIP Service `name` in the test's namespace: `replicas` pods of
   // `image` (the echo image answers JSON with its version, the request's path and headers),
   // pods labelled app=<app>, version=<version>; the Service selects both.
