@@ -461,7 +461,8 @@ std::optional<std::string> unservable(const json::value& route) {
     const json::array& matches = arrayAt(rules[r], "matches");
     for (size_t m = 0; m < matches.size(); ++m) {
       const std::string matchAt = at + ".matches[" + std::to_string(m) + "]";
-      auto regex = [&](const json::value& v, const std::string& path) -> std::optional<std::string> {
+      auto regex = [&](const json::value& v,
+                       const std::string& path) -> std::optional<std::string> {
         if (getString(v, "type") != "RegularExpression") return std::nullopt;
         if (auto error = gatewayRegexError(getString(v, "value")))
           return path + ".value: " + *error;
@@ -472,8 +473,7 @@ std::optional<std::string> unservable(const json::value& route) {
       for (const char* list : {"headers", "queryParams"}) {
         const json::array& conditions = arrayAt(matches[m], list);
         for (size_t c = 0; c < conditions.size(); ++c)
-          if (auto why = regex(conditions[c],
-                               matchAt + "." + list + "[" + std::to_string(c) + "]"))
+          if (auto why = regex(conditions[c], matchAt + "." + list + "[" + std::to_string(c) + "]"))
             return why;
       }
     }

@@ -60,9 +60,9 @@ api::Result<std::unique_ptr<ServiceAllocator>> ServiceAllocator::create(Options 
   a->nextNodePort_ = options.firstNodePort;
   if (a->nextNodePort_ < options.nodePortMin || a->nextNodePort_ > options.nodePortMax) {
     std::random_device seed;
-    a->nextNodePort_ =
-        options.nodePortMin +
-        static_cast<int>(seed() % static_cast<unsigned>(options.nodePortMax - options.nodePortMin + 1));
+    a->nextNodePort_ = options.nodePortMin +
+                       static_cast<int>(seed() % static_cast<unsigned>(options.nodePortMax -
+                                                                       options.nodePortMin + 1));
   }
   return a;
 }

@@ -103,9 +103,11 @@ void writeRouteTraffic(std::ostringstream& w, client::HttpClient& c, const json:
     for (const auto& s : got)
       for (const auto& b : refs->as_array())
         if (s.labels.at("backend") == backendOf(b)) total += s.value;
-    for (const auto& b : refs->as_array()) weights += static_cast<double>(api::getInt(b, "weight", 1));
+    for (const auto& b : refs->as_array())
+      weights += static_cast<double>(api::getInt(b, "weight", 1));
     size_t width = 0;
-    for (const auto& b : refs->as_array()) width = std::max(width, api::getString(b, "name").size());
+    for (const auto& b : refs->as_array())
+      width = std::max(width, api::getString(b, "name").size());
     for (const auto& b : refs->as_array()) {
       std::string backend = backendOf(b);
       double count = 0;
@@ -126,7 +128,8 @@ void writeServiceTraffic(std::ostringstream& w, client::HttpClient& c, const jso
   std::string metrics = scrape(c);
   if (metrics.find("sluice_proxy_recent_requests") == std::string::npos) return;
   std::string ns = api::namespaceOf(svc), name = api::nameOf(svc);
-  auto got = samples(metrics, "sluice_proxy_recent_requests", {{"namespace", ns}, {"service", name}});
+  auto got =
+      samples(metrics, "sluice_proxy_recent_requests", {{"namespace", ns}, {"service", name}});
   std::map<std::string, double> byVersion;
   double total = 0;
   for (const auto& s : got) {
@@ -137,7 +140,8 @@ void writeServiceTraffic(std::ostringstream& w, client::HttpClient& c, const jso
   // The split replica counts imply: ready pods behind the selector, by `version` label.
   std::map<std::string, double> ready;
   double readyTotal = 0;
-  if (auto* sel = api::find(svc, "spec.selector"); sel && sel->is_object() && !sel->as_object().empty()) {
+  if (auto* sel = api::find(svc, "spec.selector");
+      sel && sel->is_object() && !sel->as_object().empty()) {
     std::string selector;
     for (const auto& [k, v] : sel->as_object())
       selector += (selector.empty() ? "" : ",") + std::string(k) + "=" +

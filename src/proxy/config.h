@@ -28,9 +28,9 @@ struct RouteBackend {
   bool resolved = false;
   std::vector<Backend> backends;  // sorted by key
   std::shared_ptr<LoadBalancer> balancer;
-  std::string unavailable;      // the complete 503 response for "no ready endpoints"
-  std::string token;            // session persistence: the opaque value that pins a client here
-  std::string sessionLine;      // the response header line that hands out `token`
+  std::string unavailable;         // the complete 503 response for "no ready endpoints"
+  std::string token;               // session persistence: the opaque value that pins a client here
+  std::string sessionLine;         // the response header line that hands out `token`
   std::shared_ptr<Series> series;  // this rule's requests to this backend
 };
 
@@ -42,7 +42,7 @@ struct RuleConfig {
   std::vector<RouteBackend> mirrors;           // aligned with rule->mirrors
   // Requests the rule has seen, for the mirrors' exact fractions (shared by every worker).
   std::shared_ptr<std::atomic<uint64_t>> requests = std::make_shared<std::atomic<uint64_t>>(0);
-  std::shared_ptr<Series> series;              // answers of the rule itself (500, redirects)
+  std::shared_ptr<Series> series;  // answers of the rule itself (500, redirects)
 };
 
 // The Gateway API routes at one port: a Service port with routes attached (GAMMA) or a

@@ -249,11 +249,11 @@ bool matches(const RouteMatch& m, const HttpRouteTable::Request& request, std::s
 
 // Sort key of a match: smaller sorts first.
 struct Rank {
-  int pathClass;       // 0 Exact, 1 RegularExpression, 2 Prefix
-  int64_t prefixLen;   // negated length: longer first
-  int noMethod;        // 0 with a method
-  int64_t headers;     // negated count
-  int64_t query;       // negated count
+  int pathClass;        // 0 Exact, 1 RegularExpression, 2 Prefix
+  int64_t prefixLen;    // negated length: longer first
+  int noMethod;         // 0 with a method
+  int64_t headers;      // negated count
+  int64_t query;        // negated count
   std::string created;  // RFC 3339: sorts by time
   std::string route;    // namespace/name
   uint32_t rule, match;

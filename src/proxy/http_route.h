@@ -113,7 +113,7 @@ struct HttpRule {
 class HttpRouteTable {
  public:
   struct Source {
-    const boost::json::value* route;  // the HTTPRoute object
+    const boost::json::value* route;     // the HTTPRoute object
     std::vector<std::string> hostnames;  // where the route applies; empty = any host
   };
   // Compiles the routes at one parent. Rules keep their index in `rules()`; `problems` gets
@@ -140,7 +140,7 @@ class HttpRouteTable {
     uint32_t rule, match;
   };
   struct HostGroup {
-    std::string host;  // "" = any; "*.example.com"; "a.example.com"
+    std::string host;            // "" = any; "*.example.com"; "a.example.com"
     std::vector<Entry> entries;  // in precedence order
   };
   const HostGroup* groupFor(std::string_view host) const;

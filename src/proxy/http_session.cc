@@ -400,10 +400,10 @@ class Session : public Connection {
     acquire(false);
   }
 
-  std::string redirectResponse(const HttpRule& rule, const RouteMatch& match,
-                               std::string_view host, std::string_view target) {
+  std::string redirectResponse(const HttpRule& rule, const RouteMatch& match, std::string_view host,
+                               std::string_view target) {
     const Redirect& r = *rule.redirect;
-    const char* reason = r.statusCode == 301 ? "Moved Permanently"
+    const char* reason = r.statusCode == 301   ? "Moved Permanently"
                          : r.statusCode == 303 ? "See Other"
                          : r.statusCode == 307 ? "Temporary Redirect"
                          : r.statusCode == 308 ? "Permanent Redirect"
@@ -631,8 +631,7 @@ class Session : public Connection {
         switching_ = true;
         return true;
       }
-      if (!interim_ && retriesLeft_ > 0 && retain_ && reqBody_.done() &&
-          retryOn(head.status)) {
+      if (!interim_ && retriesLeft_ > 0 && retain_ && reqBody_.done() && retryOn(head.status)) {
         // A route's retry: this answer is dropped, the request goes again after the backoff.
         --retriesLeft_;
         w_.slot(up.series).request(head.status, micros(started_, Clock::now()));
@@ -886,8 +885,8 @@ class Session : public Connection {
   const std::vector<Backend>* backends_ = nullptr;
   const RuleConfig* rule_ = nullptr;
   const RouteBackend* routeBackend_ = nullptr;
-  std::string_view respExtra_;         // header lines for the response (a session cookie)
-  Clock::time_point deadline_{};      // timeouts.request / backendRequest; {} for none
+  std::string_view respExtra_;    // header lines for the response (a session cookie)
+  Clock::time_point deadline_{};  // timeouts.request / backendRequest; {} for none
   Clock::time_point retryAt_{};
   int retriesLeft_ = 0;
 

@@ -42,8 +42,7 @@ std::shared_ptr<Series> Metrics::series(const std::string& ns, const std::string
 }
 
 std::shared_ptr<Series> Metrics::routeSeries(const std::string& ns, const std::string& route,
-                                             size_t rule, const std::string& backend,
-                                             bool mirror) {
+                                             size_t rule, const std::string& backend, bool mirror) {
   std::string key = std::string(mirror ? "mirror:" : "route:") + ns + "/" + route + "/" +
                     std::to_string(rule) + "/" + backend;
   std::lock_guard lock(mu_);
@@ -186,8 +185,8 @@ std::string Metrics::render(uint64_t now) const {
     family(name, "gauge", help);
     for (const auto& [k, s] : series_)
       if (s->kind == kind && !s->endpoint.empty())
-        out += std::string(name) + "{" + labels(*s) + "} " + std::to_string(windowed(*s, now)) +
-               "\n";
+        out +=
+            std::string(name) + "{" + labels(*s) + "} " + std::to_string(windowed(*s, now)) + "\n";
   };
   requests(Series::Kind::Endpoint, "sluice_proxy_requests_total",
            "HTTP requests on L7 ports, by status code (endpoint \"\": answered by the proxy "
@@ -213,8 +212,8 @@ std::string Metrics::render(uint64_t now) const {
   for (const auto& [k, s] : series_)
     if (s->kind == Series::Kind::RouteMirror)
       out += "sluice_route_mirror_failures_total{" + labels(*s) + "} " +
-             std::to_string(
-                 sum(*s, [](const MetricsSlot& m) -> const Counter& { return m.connectFailures; })) +
+             std::to_string(sum(
+                 *s, [](const MetricsSlot& m) -> const Counter& { return m.connectFailures; })) +
              "\n";
   return out;
 }

@@ -63,7 +63,7 @@ struct Series {
   enum class Kind { Endpoint, RouteBackend, RouteMirror };
   Kind kind = Kind::Endpoint;
   std::string ns, service, port, endpoint;
-  std::string version;                      // the pod's `version` label; guarded by Metrics' mutex
+  std::string version;  // the pod's `version` label; guarded by Metrics' mutex
   std::optional<std::chrono::steady_clock::time_point> unusedSince;  // guarded by Metrics' mutex
   std::unique_ptr<MetricsSlot[]> slots;                              // one per worker
   int workers;
@@ -78,8 +78,8 @@ class Metrics {
                                  const std::string& endpoint, const std::string& version);
   // The series of route rule `rule` of HTTPRoute/TCPRoute ns/route and its `backend` (""
   // for the rule's own answers), or of a mirror.
-  std::shared_ptr<Series> routeSeries(const std::string& ns, const std::string& route,
-                                      size_t rule, const std::string& backend, bool mirror);
+  std::shared_ptr<Series> routeSeries(const std::string& ns, const std::string& route, size_t rule,
+                                      const std::string& backend, bool mirror);
   // Forgets the series no snapshot has used for `grace`: those of endpoints that left every
   // Service (each rollout brings new pod addresses, so they would otherwise pile up). `live` are
   // the series the current snapshot uses. Workers keep counting into a forgotten series they

@@ -96,8 +96,8 @@ class Mirror : public Connection {
 
 }  // namespace
 
-void sendMirror(Worker::State& w, std::shared_ptr<const PortConfig> hold, const RouteBackend& target,
-                std::string request) {
+void sendMirror(Worker::State& w, std::shared_ptr<const PortConfig> hold,
+                const RouteBackend& target, std::string request) {
   if (!target.resolved || target.backends.empty()) {
     w.slot(target.series).connectFailures.add(1);
     return;

@@ -15,7 +15,7 @@ namespace sluice::proxy {
 
 // Sends `request` (a complete request: head and body) to one of `target`'s endpoints. `hold`
 // keeps `target` alive. Worker thread only.
-void sendMirror(Worker::State& w, std::shared_ptr<const PortConfig> hold, const RouteBackend& target,
-                std::string request);
+void sendMirror(Worker::State& w, std::shared_ptr<const PortConfig> hold,
+                const RouteBackend& target, std::string request);
 
 }  // namespace sluice::proxy

@@ -78,8 +78,8 @@ struct Proxy::Impl {
         gatewayClasses(gatewayInformer(informers, "GatewayClass")),
         gateways(gatewayInformer(informers, "Gateway")),
         httpRoutes(gatewayInformer(informers, "HTTPRoute")),
-        referenceGrants(informers.informer(*api::findByKind(
-            std::string(api::kGatewayGroup) + "/v1", "ReferenceGrant"))),
+        referenceGrants(informers.informer(
+            *api::findByKind(std::string(api::kGatewayGroup) + "/v1", "ReferenceGrant"))),
         tcpRoutes(informers.informer(
             *api::findByKind(std::string(api::kGatewayGroup) + "/v1", "TCPRoute"))),
         metrics(workerCount) {
@@ -127,9 +127,9 @@ struct Proxy::Impl {
   // sequence each worker serves, and who to tell when the served set moves.
   mutable std::mutex servedMu;
   std::map<uint64_t, std::map<std::string, int64_t>> published;  // guarded by servedMu
-  std::vector<uint64_t> appliedBy;                                 // guarded by servedMu
-  uint64_t served = 0;                                             // guarded by servedMu
-  std::vector<std::function<void()>> servedCallbacks;              // set before start()
+  std::vector<uint64_t> appliedBy;                               // guarded by servedMu
+  uint64_t served = 0;                                           // guarded by servedMu
+  std::vector<std::function<void()>> servedCallbacks;            // set before start()
 
   void workerApplied(int worker, uint64_t seq) {
     bool moved = false;
@@ -215,7 +215,8 @@ struct Proxy::Impl {
           backend.token = sessionToken(r.key + "/" + b.name);
           const SessionPersistence& sp = *rule->session;
           if (sp.type == SessionPersistence::Type::Cookie) {
-            backend.sessionLine = "Set-Cookie: " + sp.name + "=" + backend.token + "; Path=/; HttpOnly";
+            backend.sessionLine =
+                "Set-Cookie: " + sp.name + "=" + backend.token + "; Path=/; HttpOnly";
             if (sp.permanent && sp.absoluteTimeout.count() > 0)
               backend.sessionLine += "; Max-Age=" + std::to_string(sp.absoluteTimeout.count());
             backend.sessionLine += "\r\n";
@@ -229,8 +230,7 @@ struct Proxy::Impl {
       for (const auto& m : r.mirrors)
         rc.mirrors.push_back(routeBackend(m, config, ns, name, index, true));
       auto& kept = schedules[r.key];
-      if (!kept || kept->weights() != weights)
-        kept = std::make_shared<WeightedSchedule>(weights);
+      if (!kept || kept->weights() != weights) kept = std::make_shared<WeightedSchedule>(weights);
       rc.schedule = kept;
       out->rules.push_back(std::move(rc));
     }
@@ -408,8 +408,8 @@ Proxy::Proxy(client::Client& client, client::SharedInformers& informers, const b
   auto& d = *impl_;
   auto changed = [&d](const client::ObjectPtr&) { d.markDirty(); };
   auto updated = [&d](const client::ObjectPtr&, const client::ObjectPtr&) { d.markDirty(); };
-  for (client::Informer* i : {&d.services, &d.endpoints, &d.namespaces, &d.gatewayClasses, &d.gateways,
-                              &d.httpRoutes, &d.referenceGrants, &d.tcpRoutes})
+  for (client::Informer* i : {&d.services, &d.endpoints, &d.namespaces, &d.gatewayClasses,
+                              &d.gateways, &d.httpRoutes, &d.referenceGrants, &d.tcpRoutes})
     i->addHandlers({changed, updated, changed});
 }
 

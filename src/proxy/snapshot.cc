@@ -89,8 +89,8 @@ std::string portKey(const std::string& ns, const std::string& name, int64_t port
 // Where each accepted route attaches: Service port keys and Gateway listeners.
 struct Attached {
   std::map<std::string, std::vector<HttpRouteTable::Source>> http;  // by port key
-  std::map<std::string, const api::gateway::RouteBinding*> tcp;      // by port key
-  std::map<std::string, const api::gateway::RouteBinding*> routes;   // "ns/name" -> binding
+  std::map<std::string, const api::gateway::RouteBinding*> tcp;     // by port key
+  std::map<std::string, const api::gateway::RouteBinding*> routes;  // "ns/name" -> binding
 };
 
 // Listeners of one Gateway on one port share it (telling routes apart by hostname), so a
@@ -122,9 +122,8 @@ Attached attachments(const api::gateway::Bindings& bindings, const RouteTable& s
                                  : std::vector<std::string>{};  // GAMMA ignores hostnames
             // A route on two listeners of one port is one source with both's hostnames.
             auto& sources = out.http[key];
-            auto same = std::find_if(sources.begin(), sources.end(), [&](const auto& src) {
-              return src.route == r.route.get();
-            });
+            auto same = std::find_if(sources.begin(), sources.end(),
+                                     [&](const auto& src) { return src.route == r.route.get(); });
             if (same == sources.end()) {
               sources.push_back({r.route.get(), std::move(hostnames)});
             } else if (same->hostnames.empty() || hostnames.empty()) {
@@ -161,10 +160,10 @@ BackendRoute backendRoute(const std::string& ns, const std::string& name, int64_
   if (it != portIndex.end()) {
     b.port = it->second;
   } else {
-    b.answer = plainResponse(
-        "500 Internal Server Error",
-        "backend " + b.name + " is not usable: " +
-            (message.empty() ? std::string("no such Service port") : message) + "\n");
+    b.answer =
+        plainResponse("500 Internal Server Error",
+                      "backend " + b.name + " is not usable: " +
+                          (message.empty() ? std::string("no such Service port") : message) + "\n");
   }
   return b;
 }
@@ -184,7 +183,8 @@ RuleRoute ruleRoute(const std::string& ns, const std::string& name, size_t index
       const auto& m = rule->mirrors[i];
       if (binding && i < binding->mirrors.size()) {
         const auto& b = binding->mirrors[i];
-        out.mirrors.push_back(backendRoute(b.ns, b.name, b.port, 1, b.problem, b.message, portIndex));
+        out.mirrors.push_back(
+            backendRoute(b.ns, b.name, b.port, 1, b.problem, b.message, portIndex));
       } else {
         out.mirrors.push_back(
             backendRoute(m.ns, m.name, m.port, 1, "BackendNotFound", "not resolved", portIndex));
@@ -199,8 +199,7 @@ void addGatewayListeners(const api::gateway::Bindings& bindings, RouteTable& tab
     if (g.address.empty()) continue;
     std::map<int32_t, const api::gateway::ListenerBinding*> ports;  // the first listener of each
     for (const auto& l : g.listeners)
-      if (l.usable() && (l.protocol == "HTTP" || l.protocol == "TCP"))
-        ports.emplace(l.port, &l);
+      if (l.usable() && (l.protocol == "HTTP" || l.protocol == "TCP")) ports.emplace(l.port, &l);
     for (const auto& [port, l] : ports) {
       PortRoute route;
       route.key = listenerKey(g.ns, g.name, port);

@@ -86,8 +86,7 @@ class Connection;
 class Upstream;
 
 struct Worker::State {
-  State(int index_, Timeouts timeouts_, base::Logger log_,
-        std::function<void(uint64_t)> applied_)
+  State(int index_, Timeouts timeouts_, base::Logger log_, std::function<void(uint64_t)> applied_)
       : index(index_),
         applied(std::move(applied_)),
         timeouts(timeouts_),

@@ -34,8 +34,7 @@ class GatewayAttachTest : public RoutingTest {
   void expectVersion(const std::string& ip, int port, const std::string& host,
                      const std::string& target, const std::string& version) {
     eventually(
-        ip, port, target, [&](const HttpResponse& r) { return versionOf(r) == version; }, {},
-        host);
+        ip, port, target, [&](const HttpResponse& r) { return versionOf(r) == version; }, {}, host);
   }
   void expectStatus(const std::string& ip, int port, const std::string& host,
                     const std::string& target, int status) {
@@ -56,13 +55,15 @@ TEST_F(GatewayAttachTest, HTTPRouteSimpleSameNamespace) {
 
 TEST_F(GatewayAttachTest, HTTPRouteHostnameIntersection) {
   versions();
-  apply(gateway("hosts", R"(  - {name: listener-1, port: 8080, protocol: HTTP, hostname: "very.specific.com"}
+  apply(gateway("hosts",
+                R"(  - {name: listener-1, port: 8080, protocol: HTTP, hostname: "very.specific.com"}
   - {name: listener-2, port: 8080, protocol: HTTP, hostname: "*.wildcard.io"}
 )"));
   // Matches listener-1 only by its exact host, listener-2 by two hosts under its wildcard.
-  apply(httpRoute("specific", "  - {name: hosts}\n",
-                  "  hostnames: [non.matching.com, \"*.nonmatchingwildcard.io\", very.specific.com]\n"
-                  "  rules:\n  - backendRefs: [{name: web-v1, port: 8080}]\n"));
+  apply(
+      httpRoute("specific", "  - {name: hosts}\n",
+                "  hostnames: [non.matching.com, \"*.nonmatchingwildcard.io\", very.specific.com]\n"
+                "  rules:\n  - backendRefs: [{name: web-v1, port: 8080}]\n"));
   apply(httpRoute("wildcard", "  - {name: hosts}\n",
                   "  hostnames: [\"*.wildcard.io\"]\n"
                   "  rules:\n  - backendRefs: [{name: web-v2, port: 8080}]\n"));
@@ -76,7 +77,8 @@ TEST_F(GatewayAttachTest, HTTPRouteHostnameIntersection) {
 
 TEST_F(GatewayAttachTest, HTTPRouteListenerHostnameMatching) {
   versions();
-  apply(gateway("listeners", R"(  - {name: listener-1, port: 8080, protocol: HTTP, hostname: bar.com}
+  apply(
+      gateway("listeners", R"(  - {name: listener-1, port: 8080, protocol: HTTP, hostname: bar.com}
   - {name: listener-2, port: 8080, protocol: HTTP, hostname: foo.bar.com}
   - {name: listener-3, port: 8080, protocol: HTTP, hostname: "*.bar.com"}
 )"));
@@ -97,8 +99,9 @@ TEST_F(GatewayAttachTest, HTTPRouteCrossNamespace) {
   std::string gwNs = ns() + "-infra";
   server->sluice({"create", "namespace", gwNs});
   auto r = server->sluice({"apply", "-n", gwNs, "-f", "-"},
-                          gateway("shared", "  - name: http\n    port: 8080\n    protocol: HTTP\n"
-                                            "    allowedRoutes: {namespaces: {from: All}}\n"));
+                          gateway("shared",
+                                  "  - name: http\n    port: 8080\n    protocol: HTTP\n"
+                                  "    allowedRoutes: {namespaces: {from: All}}\n"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
   apply(httpRoute("cross", "  - {name: shared, namespace: " + gwNs + "}\n",
                   "  rules:\n  - backendRefs: [{name: web-v2, port: 8080}]\n"));
@@ -171,7 +174,8 @@ spec:
     counts.clear();
     for (int i = 0; i < 10; ++i) ++counts[versionOf(request(address, 9000, "/"))];
     return counts["v1"] == 7 && counts["v2"] == 3;
-  })) << "v1 " << counts["v1"] << ", v2 " << counts["v2"];
+  })) << "v1 "
+      << counts["v1"] << ", v2 " << counts["v2"];
   counts.clear();
   for (int i = 0; i < 1000; ++i) ++counts[versionOf(request(address, 9000, "/"))];
   EXPECT_EQ(counts["v1"], 700);

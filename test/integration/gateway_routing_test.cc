@@ -58,11 +58,13 @@ class GatewayRoutingTest : public RoutingTest {
   // Waits for a path to reach a version, then checks that it keeps doing so.
   void expectVersion(const std::string& target, const std::string& version,
                      const std::vector<std::string>& headers = {}) {
-    until(target, [&](const HttpResponse& r) { return versionOf(r) == version; }, headers);
+    until(
+        target, [&](const HttpResponse& r) { return versionOf(r) == version; }, headers);
   }
   void expectStatus(const std::string& target, int status,
                     const std::vector<std::string>& headers = {}) {
-    until(target, [&](const HttpResponse& r) { return r.status == status; }, headers);
+    until(
+        target, [&](const HttpResponse& r) { return r.status == status; }, headers);
   }
   // Counts versions over n requests on one keep-alive connection.
   std::map<std::string, int> split(int n, const std::vector<std::string>& headers = {}) {
@@ -165,15 +167,16 @@ TEST_F(GatewayRoutingTest, HTTPRouteWeight) {
   backend("web-v3", "v3", 1, "web");
   waitReady("web-v3");
   auto weights = [&](int a, int b, int c) {
-    apply(route("weights", "  - backendRefs:\n    - {name: web-v1, port: 8080, weight: " +
-                               std::to_string(a) + "}\n    - {name: web-v2, port: 8080, weight: " +
-                               std::to_string(b) + "}\n    - {name: web-v3, port: 8080, weight: " +
-                               std::to_string(c) + "}\n"));
+    apply(route("weights",
+                "  - backendRefs:\n    - {name: web-v1, port: 8080, weight: " + std::to_string(a) +
+                    "}\n    - {name: web-v2, port: 8080, weight: " + std::to_string(b) +
+                    "}\n    - {name: web-v3, port: 8080, weight: " + std::to_string(c) + "}\n"));
     // Applied once a run of requests shows the new cycle (the weights are all different).
     ASSERT_TRUE(waitFor([&] {
       auto s = split(100);
       return s["v1"] == a && s["v2"] == b && s["v3"] == c;
-    })) << "weights " << a << "/" << b << "/" << c << " never applied";
+    })) << "weights "
+        << a << "/" << b << "/" << c << " never applied";
   };
   weights(80, 20, 0);
   for (int block = 0; block < 10; ++block) {
@@ -212,8 +215,7 @@ TEST_F(GatewayRoutingTest, HTTPRouteRequestHeaderModifier) {
       [](const HttpResponse& r) {
         return r.status == 200 && r.header("x-response") == "from-route";
       },
-      {"X-Header-Set: some-other-value", "X-Header-Add: some-other-value",
-       "X-Header-Remove: val"});
+      {"X-Header-Set: some-other-value", "X-Header-Add: some-other-value", "X-Header-Remove: val"});
   auto headers = r.json().at("headers").as_object();
   EXPECT_EQ(headers["x-header-set"], "set-overwrites-values");
   EXPECT_EQ(headers["x-header-add"], "some-other-value,add-appends-values");
@@ -252,7 +254,9 @@ TEST_F(GatewayRoutingTest, HTTPRouteInvalidNonExistentBackendRef) {
 
 TEST_F(GatewayRoutingTest, HTTPRouteInvalidBackendRefUnknownKind) {
   twoVersions();
-  apply(route("unknown-kind", R"(  - backendRefs: [{group: unknown.example.com, kind: Unknown, name: web-v1, port: 8080}]
+  apply(route(
+      "unknown-kind",
+      R"(  - backendRefs: [{group: unknown.example.com, kind: Unknown, name: web-v1, port: 8080}]
 )"));
   expectStatus("/", 500);
 }
@@ -271,8 +275,8 @@ spec:
   - {port: 8080, targetPort: 8080}
 )");
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  apply(route("cross", "  - backendRefs: [{name: elsewhere, namespace: " + other +
-                           ", port: 8080}]\n"));
+  apply(route("cross",
+              "  - backendRefs: [{name: elsewhere, namespace: " + other + ", port: 8080}]\n"));
   expectStatus("/", 500);
 }
 
@@ -289,8 +293,8 @@ TEST_F(GatewayRoutingTest, HTTPRouteReferenceGrant) {
                           "  - {group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: " +
                               ns() + "}\n  to:\n  - {group: \"\", kind: Service}\n");
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  apply(route("granted", "  - backendRefs: [{name: granted, namespace: " + other +
-                             ", port: 8080}]\n"));
+  apply(route("granted",
+              "  - backendRefs: [{name: granted, namespace: " + other + ", port: 8080}]\n"));
   // Pods of namespace ns() behind a Service of `other`: the Endpoints controller selects in
   // the Service's own namespace, so the grant's Service needs pods there.
   r = server->sluice({"apply", "-n", other, "-f", "-"},
@@ -348,10 +352,9 @@ spec:
                    .out;
     return !external.empty();
   }));
-  std::string nodePort = server
-                             ->sluice({"get", "svc", "web", "-n", ns(), "-o",
-                                       "jsonpath={.spec.ports[0].nodePort}"})
-                             .out;
+  std::string nodePort =
+      server->sluice({"get", "svc", "web", "-n", ns(), "-o", "jsonpath={.spec.ports[0].nodePort}"})
+          .out;
   eventually(external, 8080, "/lb", [](const HttpResponse& r) { return versionOf(r) == "v3"; });
   eventually("127.0.0.1", std::stoi(nodePort), "/nodeport",
              [](const HttpResponse& r) { return versionOf(r) == "v2"; });
@@ -430,8 +433,7 @@ TEST_F(GatewayRoutingTest, SessionPersistenceCookie) {
   });
   std::string cookie = first.header("set-cookie");
   std::string value = cookie.substr(0, cookie.find(';'));
-  EXPECT_EQ(value.find("10.") == std::string::npos && value.find("127.") == std::string::npos,
-            true)
+  EXPECT_EQ(value.find("10.") == std::string::npos && value.find("127.") == std::string::npos, true)
       << "the cookie is opaque: " << cookie;
   std::string pinned = versionOf(first);
   for (int i = 0; i < 50; ++i) {
@@ -444,12 +446,14 @@ TEST_F(GatewayRoutingTest, SessionPersistenceCookie) {
   EXPECT_NE(forged.header("set-cookie"), "");
   // The pinned version's weight goes to 0: the client moves once and stays there.
   std::string other = pinned == "v1" ? "v2" : "v1";
-  apply(route("sticky", "  - sessionPersistence: {sessionName: canary-session, type: Cookie}\n"
-                        "    backendRefs:\n    - {name: web-" +
-                            pinned + ", port: 8080, weight: 0}\n    - {name: web-" + other +
-                            ", port: 8080, weight: 1}\n"));
-  auto moved = eventually(ip, 8080, "/", [&](const HttpResponse& r) { return versionOf(r) == other; },
-                          {"Cookie: " + value});
+  apply(route("sticky",
+              "  - sessionPersistence: {sessionName: canary-session, type: Cookie}\n"
+              "    backendRefs:\n    - {name: web-" +
+                  pinned + ", port: 8080, weight: 0}\n    - {name: web-" + other +
+                  ", port: 8080, weight: 1}\n"));
+  auto moved =
+      eventually(ip, 8080, "/", [&](const HttpResponse& r) { return versionOf(r) == other; },
+                 {"Cookie: " + value});
   std::string newCookie = moved.header("set-cookie");
   ASSERT_NE(newCookie, "");
   std::string newValue = newCookie.substr(0, newCookie.find(';'));
@@ -466,7 +470,8 @@ TEST_F(GatewayRoutingTest, ABadEditKeepsTheLastGoodRouting) {
     backendRefs: [{name: web-v2, port: 8080}]
 )"));
   expectVersion("/items/1", "v2");
-  apply(route("guarded", R"(  - matches: [{path: {type: RegularExpression, value: "/items/(?!admin).*"}}]
+  apply(route("guarded",
+              R"(  - matches: [{path: {type: RegularExpression, value: "/items/(?!admin).*"}}]
     backendRefs: [{name: web-v1, port: 8080}]
 )"));
   std::string namespaceName = ns();

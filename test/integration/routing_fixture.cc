@@ -87,8 +87,7 @@ HttpResponse parseResponse(const std::string& raw, size_t& used, bool noBody) {
     slot = slot.empty() ? value : slot + ", " + value;
   }
   bool bodiless = noBody || status == 204 || status == 304 || (status >= 100 && status < 200);
-  size_t length =
-      bodiless ? 0 : static_cast<size_t>(std::atol(r.header("content-length").c_str()));
+  size_t length = bodiless ? 0 : static_cast<size_t>(std::atol(r.header("content-length").c_str()));
   if (raw.size() < headEnd + 4 + length) return HttpResponse{};
   r.body = raw.substr(headEnd + 4, length);
   r.status = status;

@@ -17,7 +17,7 @@
 namespace sluice::testing {
 
 struct HttpResponse {
-  int status = 0;  // 0: no (complete) response
+  int status = 0;                              // 0: no (complete) response
   std::map<std::string, std::string> headers;  // lower-case names; repeated ones joined by ", "
   std::string body;
   std::string header(const std::string& name) const {

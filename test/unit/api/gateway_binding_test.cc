@@ -764,11 +764,11 @@ TEST(GatewayBinding, UnservableRoutesAreNotAcceptedAndSayWhere) {
       {"  - sessionPersistence: {idleTimeout: 10m}",
        "False UnsupportedValue spec.rules[0].sessionPersistence.idleTimeout: not supported by "
        "sluice"},
-      {"  - matches: [{path: {type: RegularExpression, value: \"/items/[0-9]+\"}}]", "True Accepted"},
+      {"  - matches: [{path: {type: RegularExpression, value: \"/items/[0-9]+\"}}]",
+       "True Accepted"},
   };
   for (const auto& c : cases) {
-    Bindings b = bind(objectsOf(
-        kBase + route("  parentRefs: [{name: gw}]\n  rules:\n" + c.rules)));
+    Bindings b = bind(objectsOf(kBase + route("  parentRefs: [{name: gw}]\n  rules:\n" + c.rules)));
     const RouteBinding* r = findRoute(b, "r");
     ASSERT_TRUE(r) << c.rules;
     const Outcome& o = r->parents.at(0).accepted;

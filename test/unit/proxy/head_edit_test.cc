@@ -29,8 +29,7 @@ TEST(HeadEditTest, SetAddsWhenAbsentAndStartLineHostAndExtraLines) {
   std::string out;
   rewriteHead("GET /a HTTP/1.1\r\nhost: old\r\n\r\n",
               {"GET /b HTTP/1.1", &e, "new.example.com", "Set-Cookie: s=t\r\n"}, out);
-  EXPECT_EQ(out,
-            "GET /b HTTP/1.1\r\nhost: new.example.com\r\nX-Set: 1\r\nSet-Cookie: s=t\r\n\r\n");
+  EXPECT_EQ(out, "GET /b HTTP/1.1\r\nhost: new.example.com\r\nX-Set: 1\r\nSet-Cookie: s=t\r\n\r\n");
   rewriteHead("GET /a HTTP/1.0\r\n\r\n", {{}, nullptr, "h", {}}, out);
   EXPECT_EQ(out, "GET /a HTTP/1.0\r\nHost: h\r\n\r\n");
 }

@@ -32,8 +32,8 @@ Table compile(const std::vector<RouteSpec>& specs) {
   std::vector<HttpRouteTable::Source> sources;
   for (const auto& s : specs) {
     auto o = std::make_shared<json::value>(json::parse(
-        R"({"metadata":{"namespace":"default","name":")" + s.name +
-        R"(","creationTimestamp":")" + s.created + R"("},"spec":{"rules":)" + s.rules + "}}"));
+        R"({"metadata":{"namespace":"default","name":")" + s.name + R"(","creationTimestamp":")" +
+        s.created + R"("},"spec":{"rules":)" + s.rules + "}}"));
     t.objects.push_back(o);
     sources.push_back({o.get(), s.hostnames});
   }
@@ -50,8 +50,8 @@ struct Req {
 
 // "route/rule" of the rule a request reaches, or "404".
 std::string reach(const Table& t, const Req& r) {
-  std::string head = r.method + " " + r.target + " HTTP/1.1\r\nHost: " + r.host + "\r\n" +
-                     r.headers + "\r\n";
+  std::string head =
+      r.method + " " + r.target + " HTTP/1.1\r\nHost: " + r.host + "\r\n" + r.headers + "\r\n";
   const HttpRule* rule = t.table->find({r.host, r.method, r.target, head});
   if (!rule) return "404";
   return rule->routeName + "/" + std::to_string(rule->ruleIndex);
@@ -148,7 +148,7 @@ TEST(HttpRouteTest, HTTPRouteMatchingAcrossRoutes) {
                       {"matches":[{"path":{"type":"PathPrefix","value":"/"}}]}])"}});
   check(t, {{{"/"}, "older/0"},  // the same match: the older route wins
             {{"/v2"}, "newer/0"},
-            {{"/v2", "GET", "version: two\r\n"}, "older/1"},  // more headers
+            {{"/v2", "GET", "version: two\r\n"}, "older/1"},        // more headers
             {{"/v2/exact", "GET", "version: two\r\n"}, "newer/1"},  // exact beats prefix
             {{"/v3"}, "older/0"}});
 }
@@ -193,7 +193,8 @@ TEST(HttpRouteTest, HTTPRouteListenerHostnameMatching) {
 }
 
 TEST(HttpRouteTest, AHostnameRouteFallsBackToLessSpecificRoutesForOtherPaths) {
-  auto t = compile({{"exact", "2026-02-01T00:00:00Z",
+  auto t = compile({{"exact",
+                     "2026-02-01T00:00:00Z",
                      R"([{"matches":[{"path":{"type":"Exact","value":"/only"}}]}])",
                      {"a.example.com"}},
                     {"any", "2026-01-01T00:00:00Z", R"([{}])", {}}});
