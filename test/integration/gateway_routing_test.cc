@@ -512,6 +512,38 @@ TEST_F(GatewayRoutingTest, SessionPersistenceHeader) {
   EXPECT_EQ(unpinned["v1"], 10) << "clients without the header are balanced 1:1";
 }
 
+// The seed's method, measured: a Service whose selector spans versions (no route), with 3 v1
+// pods and 1 v2 pod; `describe svc` shows the split the replica counts imply beside the one
+// achieved (HTTP per request here, so round-robin makes it exact).
+TEST_F(GatewayRoutingTest, DescribeServiceShowsReplicaImpliedAndAchievedSplit) {
+  apply(R"(apiVersion: v1
+kind: Service
+metadata:
+  name: seed
+spec:
+  selector: {app: seed}
+  ports:
+  - {name: http, port: 8080, targetPort: 8080, appProtocol: http}
+)");
+  backend("seed-v1", "v1", 3, "seed");
+  backend("seed-v2", "v2", 1, "seed");
+  waitReady("seed-v1", 3);
+  waitReady("seed-v2", 1);
+  waitReady("seed", 4);
+  ip = clusterIp("seed");
+  HttpConnection c(ip, 8080);
+  std::map<std::string, int> counts;
+  for (int i = 0; i < 400; ++i) ++counts[versionOf(c.get("/"))];
+  EXPECT_EQ(counts["v1"], 300);
+  EXPECT_EQ(counts["v2"], 100);
+  auto r = server->sluice({"describe", "svc", "seed", "-n", ns()});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("  v1  replicas 75.0 %  achieved 75.0 % of 400\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  v2  replicas 25.0 %  achieved 25.0 % of 400\n"), std::string::npos)
+      << r.out;
+}
+
 TEST_F(GatewayRoutingTest, DescribeShowsTheAchievedSplit) {
   twoVersions();
   apply(route("described", R"(  - backendRefs:
