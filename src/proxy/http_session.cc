@@ -12,6 +12,7 @@
 #include "http/http.h"
 #include "proxy/head_edit.h"
 #include "proxy/mirror.h"
+#include "proxy/session_persistence.h"
 
 namespace sluice::proxy {
 
@@ -363,19 +364,8 @@ class Session : public Connection {
     int chosen = -1;
     bool pinned = false;
     if (rule->session) {
-      std::optional<std::string_view> token;
-      if (rule->session->type == SessionPersistence::Type::Cookie) {
-        if (auto cookies = headerValue(text, "cookie"))
-          token = cookieValue(*cookies, rule->session->name);
-      } else {
-        token = headerValue(text, rule->session->name);
-      }
-      if (token)
-        for (size_t i = 0; i < rule_->backends.size(); ++i)
-          if (rule_->backends[i].weight > 0 && rule_->backends[i].token == *token) {
-            chosen = static_cast<int>(i);
-            pinned = true;
-          }
+      chosen = pinnedBackend(*rule->session, rule_->backends, text);
+      pinned = chosen >= 0;
     }
     if (chosen < 0) chosen = rule_->schedule ? rule_->schedule->next() : -1;
     if (chosen < 0) return answer(routes.unresolved, hasBody, rule_->series.get(), 500);

@@ -10,8 +10,6 @@
 #include <set>
 #include <thread>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "api/gateway_resources.h"
@@ -19,6 +17,7 @@
 #include "api/resources.h"
 #include "client/informer.h"
 #include "proxy/config.h"
+#include "proxy/session_persistence.h"
 #include "proxy/snapshot.h"
 #include "proxy/worker.h"
 
@@ -158,20 +157,6 @@ struct Proxy::Impl {
     return g == it->second.end() ? -1 : g->second;
   }
 
-  std::string sessionToken(const std::string& identity) const {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(EVP_sha256(), sessionKey, sizeof sessionKey,
-         reinterpret_cast<const unsigned char*>(identity.data()), identity.size(), mac, &len);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < 16 && i < len; ++i) {
-      out += hex[mac[i] >> 4];
-      out += hex[mac[i] & 15];
-    }
-    return out;
-  }
-
   // A route backend as served, from its place in the table (`port` resolved into `config`).
   RouteBackend routeBackend(const BackendRoute& b, const Config& config, const std::string& ns,
                             const std::string& route, size_t rule, bool mirror) {
@@ -212,17 +197,8 @@ struct Proxy::Impl {
       for (const auto& b : r.backends) {
         RouteBackend backend = routeBackend(b, config, ns, name, index, false);
         if (rule && rule->session) {
-          backend.token = sessionToken(r.key + "/" + b.name);
-          const SessionPersistence& sp = *rule->session;
-          if (sp.type == SessionPersistence::Type::Cookie) {
-            backend.sessionLine =
-                "Set-Cookie: " + sp.name + "=" + backend.token + "; Path=/; HttpOnly";
-            if (sp.permanent && sp.absoluteTimeout.count() > 0)
-              backend.sessionLine += "; Max-Age=" + std::to_string(sp.absoluteTimeout.count());
-            backend.sessionLine += "\r\n";
-          } else {
-            backend.sessionLine = sp.name + ": " + backend.token + "\r\n";
-          }
+          backend.token = sessionToken(sessionKey, r.key + "/" + b.name);
+          backend.sessionLine = sluice::proxy::sessionLine(*rule->session, backend.token);
         }
         weights.push_back(b.weight);
         rc.backends.push_back(std::move(backend));
